@@ -1,0 +1,3 @@
+from revline.cli.main import main
+
+main()

@@ -1,0 +1,53 @@
+"""The ASGI application: REST API (HubSpot-compatible CRM part plus Revline's own)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from revline import __version__
+from revline.api import PathQuirksMiddleware, install_error_handlers
+from revline.config import Settings
+from revline.crm.owners.endpoints import router as owners_router
+from revline.crm.pipelines.endpoints import router as pipelines_router
+from revline.crm.properties.endpoints import router as properties_router
+from revline.crm.records.endpoints import router as records_router
+from revline.kit.db import Database
+from revline.logging import log_event
+from revline.setup import is_current, upgrade_database
+
+logger = logging.getLogger("revline.app")
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = db or Database(
+        settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    if settings.auto_migrate:
+        upgrade_database(db)
+    elif not is_current(db):
+        raise SystemExit("The database schema is not current; run `revline db upgrade` first.")
+    log_event(logger, "app.ready", database=db.engine.url.render_as_string(hide_password=True))
+
+    app = FastAPI(
+        title="Revline",
+        version=__version__,
+        description="Self-hosted CRM. The /crm/v3 and /crm/v4 paths follow HubSpot's public "
+        "CRM API; /revline/v1 holds Revline's own endpoints.",
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    install_error_handlers(app)
+    for router in (records_router, properties_router, pipelines_router, owners_router):
+        app.include_router(router)
+
+    @app.get("/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        """Liveness check (no authentication)."""
+        return {"status": "ok"}
+
+    app.add_middleware(PathQuirksMiddleware)
+    return app

@@ -1,0 +1,252 @@
+"""`revline` commands: serve, db, users, tokens, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from revline.auth import service as auth_service
+from revline.config import Settings
+from revline.errors import RevlineError
+from revline.kit.db import Database
+from revline.logging import configure
+from revline.setup import upgrade_database
+
+app = typer.Typer(help="Revline: a self-hosted CRM for teams that sell.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users (who are also the CRM's owners).", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+console = Console()
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="REVLINE_DATABASE_URL",
+        help="SQLAlchemy URL; default: sqlite:///revline.db",
+    ),
+]
+
+
+def _settings(database_url: str | None, **extra: object) -> Settings:
+    values: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
+    if database_url:
+        values["database_url"] = database_url
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+
+
+def _fail(error: RevlineError) -> None:
+    console.print(f"[red]error:[/red] {error.message}")
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    database_url: DatabaseUrl = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Run the API server (migrating the database first unless REVLINE_AUTO_MIGRATE=false)."""
+    import uvicorn
+
+    from revline.app import create_app
+
+    settings = _settings(database_url, host=host, port=port)
+    configure(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Apply every pending migration and create the workspace defaults."""
+    settings = _settings(database_url)
+    db = _database(settings)
+    upgrade_database(db)
+    db.dispose()
+    console.print(f"Database is up to date: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(help="Login email; also the owner's email.")],
+    first_name: Annotated[str | None, typer.Option()] = None,
+    last_name: Annotated[str | None, typer.Option()] = None,
+    role: Annotated[
+        str, typer.Option(help="admin, sales_manager, sales_rep or marketing")
+    ] = "sales_rep",
+    team: Annotated[str | None, typer.Option(help="Team name (created if new).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a user, who can then own records."""
+    db = _database(_settings(database_url))
+    try:
+        with db.unit_of_work() as session:
+            user = auth_service.create_user(
+                session,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                role=role,
+                team=team,
+            )
+            console.print(f"Created user {user.id} <{user.email}> (owner id {user.id})")
+    except RevlineError as error:
+        _fail(error)
+
+
+@users_app.command("list")
+def users_list(database_url: DatabaseUrl = None) -> None:
+    """List users."""
+    db = _database(_settings(database_url))
+    table = Table("id", "email", "name", "role")
+    with db.unit_of_work() as session:
+        for u in auth_service.list_users(
+            session, archived=False, after_id=None, limit=10_000, email=None
+        ):
+            table.add_row(
+                str(u.id), u.email, f"{u.first_name or ''} {u.last_name or ''}".strip(), u.role
+            )
+    console.print(table)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    user_email: Annotated[str | None, typer.Option(help="Act as this user.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an API token and print it (it is shown only once)."""
+    db = _database(_settings(database_url))
+    try:
+        with db.unit_of_work() as session:
+            user_id = None
+            if user_email:
+                user = auth_service.get_user_by_email(session, user_email)
+                if user is None:
+                    console.print(f"[red]error:[/red] no user with email {user_email}")
+                    raise typer.Exit(code=1)
+                user_id = user.id
+            issued = auth_service.create_token(session, name=name, user_id=user_id)
+    except RevlineError as error:
+        _fail(error)
+    # Printed bare on stdout so scripts can capture it: TOKEN=$(revline tokens create ...)
+    print(issued.token)
+
+
+@tokens_app.command("list")
+def tokens_list(database_url: DatabaseUrl = None) -> None:
+    """List API tokens (never their secrets)."""
+    db = _database(_settings(database_url))
+    table = Table("id", "name", "prefix", "created", "last used", "revoked")
+    with db.unit_of_work() as session:
+        for t in auth_service.list_tokens(session):
+            table.add_row(
+                str(t.id),
+                t.name,
+                t.prefix + "…",
+                t.created_at.isoformat(),
+                t.last_used_at.isoformat() if t.last_used_at else "",
+                t.revoked_at.isoformat() if t.revoked_at else "",
+            )
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int, database_url: DatabaseUrl = None) -> None:
+    """Revoke an API token by id."""
+    db = _database(_settings(database_url))
+    try:
+        with db.unit_of_work() as session:
+            auth_service.revoke_token(session, token_id)
+    except RevlineError as error:
+        _fail(error)
+    console.print(f"Token {token_id} revoked")
+
+
+@app.command()
+def demo(
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            envvar="REVLINE_DEMO_DATABASE_URL",
+            help="Where the demo lives; default: sqlite:///revline-demo.db",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the demo when it is ready.")
+    ] = True,
+    reset: Annotated[bool, typer.Option(help="Start from an empty SQLite demo file.")] = False,
+) -> None:
+    """Create a workspace with realistic demo data, then serve it and print a token."""
+    import uvicorn
+
+    from revline import demo as demo_data
+    from revline.app import create_app
+
+    url = database_url or "sqlite:///revline-demo.db"
+    settings = Settings(database_url=url, host=host, port=port)
+    if reset and settings.is_sqlite:
+        path = Path(url.split("sqlite:///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    db = _database(settings)
+    upgrade_database(db)
+    with db.unit_of_work() as session:
+        already = demo_data.has_demo_data(session)
+    if already:
+        console.print("Demo data is already there; reusing it (use --reset to start over).")
+    else:
+        with Progress(
+            TextColumn("{task.description:<14}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(step: str, done: int, total: int) -> None:
+                if step not in tasks:
+                    tasks[step] = bar.add_task(step, total=total)
+                bar.update(tasks[step], completed=done, total=total)
+
+            with db.unit_of_work() as session:
+                summary = demo_data.generate(session, seed=seed, progress=progress)
+        console.print(summary.describe())
+    with db.unit_of_work() as session:
+        issued = auth_service.create_token(session, name="demo")
+    base = f"http://{host}:{port}"
+    console.print(f"\nRevline demo at [bold]{base}[/bold]  (API docs: {base}/docs)")
+    console.print(f"API token: [bold]{issued.token}[/bold]")
+    console.print(
+        f'Try: curl -H "Authorization: Bearer {issued.token}" '
+        f'"{base}/crm/v3/objects/contacts?limit=3"'
+    )
+    if serve_after:
+        configure(settings.log_level)
+        uvicorn.run(create_app(settings, db=db), host=host, port=port, log_level="warning")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The CRM core: object types, records, properties, associations, pipelines, owners."""

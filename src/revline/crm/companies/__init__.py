@@ -1,0 +1,1 @@
+"""Company-specific rules."""

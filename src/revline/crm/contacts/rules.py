@@ -1,0 +1,22 @@
+"""Contacts: emails are stored trimmed and lower-cased, and must look like an address."""
+
+from __future__ import annotations
+
+import re
+
+from revline.crm.records.context import WriteContext
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
+
+
+def normalise_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def prepare(ctx: WriteContext) -> None:
+    email = ctx.values.get("email")
+    if isinstance(email, str):
+        email = normalise_email(email)
+        ctx.values["email"] = email
+        if not _EMAIL.match(email):
+            ctx.problem("email", "INVALID_EMAIL", f"Email address {email} is invalid")

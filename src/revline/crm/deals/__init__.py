@@ -1,0 +1,1 @@
+"""Deal-specific rules."""

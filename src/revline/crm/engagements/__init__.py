@@ -1,0 +1,1 @@
+"""Engagement-specific rules (calls, emails, meetings, notes, tasks)."""

@@ -1,0 +1,1 @@
+"""Owners: the users (and queues) records can be assigned to."""

@@ -1,0 +1,1 @@
+"""Deal pipelines and their stages."""

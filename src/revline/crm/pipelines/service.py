@@ -1,0 +1,450 @@
+"""Rules for pipelines and stages: unique labels, probabilities, the default pipeline."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from revline.crm.pipelines import repository as repo
+from revline.errors import ErrorDetail, NotFound, ValidationError
+from revline.kit.time import utcnow
+from revline.models import Pipeline, PipelineStage
+
+PIPELINE_OBJECT_TYPES = {"deals": "deals", "deal": "deals", "0-3": "deals"}
+
+DEFAULT_PIPELINE_ID = "default"
+DEFAULT_STAGES: list[tuple[str, str, str, bool]] = [
+    ("appointmentscheduled", "Appointment Scheduled", "0.2", False),
+    ("qualifiedtobuy", "Qualified To Buy", "0.4", False),
+    ("presentationscheduled", "Presentation Scheduled", "0.6", False),
+    ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8", False),
+    ("contractsent", "Contract Sent", "0.9", False),
+    ("closedwon", "Closed Won", "1.0", True),
+    ("closedlost", "Closed Lost", "0.0", True),
+]
+
+
+@dataclass(frozen=True)
+class StageInput:
+    label: str
+    display_order: int
+    metadata: dict[str, Any]
+    stage_id: str | None = None
+
+
+def object_type_for(path_type: str) -> str:
+    found = PIPELINE_OBJECT_TYPES.get(path_type.strip().lower())
+    if found is None:
+        raise NotFound(
+            f"Pipelines are not available for object type '{path_type}' (supported: deals)",
+            context={"objectType": [path_type]},
+        )
+    return found
+
+
+def _new_id(session: Session, model: type[Pipeline] | type[PipelineStage]) -> str:
+    while True:
+        candidate = str(secrets.randbelow(10**9) + 10**8)
+        if not repo.id_taken(session, model, candidate):
+            return candidate
+
+
+def _parse_metadata(meta: dict[str, Any], where: str) -> tuple[Decimal | None, bool]:
+    """Stage metadata arrives as strings (``{"probability": "0.4", "isClosed": "false"}``)."""
+    probability: Decimal | None = None
+    raw_prob = meta.get("probability")
+    if raw_prob is not None and raw_prob != "":
+        try:
+            probability = Decimal(str(raw_prob))
+        except InvalidOperation:
+            probability = None
+        if probability is None or not probability.is_finite() or not 0 <= probability <= 1:
+            raise ValidationError(
+                f"{where}: metadata.probability must be a number between 0.0 and 1.0, "
+                f"got '{raw_prob}'",
+                errors=[
+                    ErrorDetail(
+                        "invalid probability",
+                        "INVALID_PROBABILITY",
+                        {"probability": [str(raw_prob)]},
+                    )
+                ],
+            )
+    raw_closed = meta.get("isClosed", False)
+    closed_text = str(raw_closed).strip().lower()
+    if closed_text not in ("true", "false"):
+        raise ValidationError(
+            f"{where}: metadata.isClosed must be 'true' or 'false', got '{raw_closed}'",
+            errors=[
+                ErrorDetail(
+                    "invalid isClosed", "INVALID_IS_CLOSED", {"isClosed": [str(raw_closed)]}
+                )
+            ],
+        )
+    closed = closed_text == "true"
+    if probability is None:
+        raise ValidationError(
+            f"{where}: deal stages need metadata.probability (0.0 to 1.0)",
+            errors=[ErrorDetail("probability is required", "REQUIRED", {"probability": [""]})],
+        )
+    return probability, closed
+
+
+def _check_label(label: str, where: str) -> str:
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError(
+            f"{where}: label must not be empty",
+            errors=[ErrorDetail("empty label", "REQUIRED", {"label": [""]})],
+        )
+    return label
+
+
+def _check_unique_stage_labels(labels: list[str]) -> None:
+    seen: set[str] = set()
+    for label in labels:
+        key = label.casefold()
+        if key in seen:
+            raise ValidationError(
+                f"Stage labels must be unique within a pipeline; '{label}' appears twice",
+                errors=[
+                    ErrorDetail("duplicate stage label", "DUPLICATE_LABEL", {"label": [label]})
+                ],
+            )
+        seen.add(key)
+
+
+def _check_unique_pipeline_label(
+    session: Session, object_type: str, label: str, exclude_id: str | None
+) -> None:
+    for p in repo.list_pipelines(session, object_type, archived=False):
+        if p.id != exclude_id and p.label.casefold() == label.casefold():
+            raise ValidationError(
+                f"A pipeline labelled '{label}' already exists (id {p.id})",
+                errors=[
+                    ErrorDetail("duplicate pipeline label", "DUPLICATE_LABEL", {"label": [label]})
+                ],
+            )
+
+
+def ensure_default_pipeline(session: Session) -> bool:
+    """Create HubSpot's default "Sales Pipeline" if the database has never had it."""
+    if repo.get_pipeline(session, DEFAULT_PIPELINE_ID) is not None:
+        return False
+    now = utcnow()
+    pipeline = Pipeline(
+        id=DEFAULT_PIPELINE_ID,
+        object_type="deals",
+        label="Sales Pipeline",
+        display_order=0,
+        created_at=now,
+        updated_at=now,
+    )
+    repo.add(session, pipeline)
+    for order, (sid, label, prob, closed) in enumerate(DEFAULT_STAGES):
+        repo.add(
+            session,
+            PipelineStage(
+                id=sid,
+                pipeline_id=pipeline.id,
+                label=label,
+                display_order=order,
+                probability=Decimal(prob),
+                is_closed=closed,
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+    return True
+
+
+def list_pipelines(session: Session, object_type: str, *, archived: bool = False) -> list[Pipeline]:
+    return list(repo.list_pipelines(session, object_type, archived=archived))
+
+
+def get_pipeline(session: Session, pipeline_id: str) -> Pipeline | None:
+    return repo.get_pipeline(session, pipeline_id)
+
+
+def get_stage(session: Session, stage_id: str) -> PipelineStage | None:
+    return repo.get_stage(session, stage_id)
+
+
+def access_pipeline(
+    session: Session, object_type: str, pipeline_id: str, *, archived: bool = False
+) -> Pipeline:
+    pipeline = repo.get_pipeline(session, pipeline_id)
+    if pipeline is None or pipeline.object_type != object_type or pipeline.archived != archived:
+        raise NotFound(
+            f"Pipeline {pipeline_id} does not exist", context={"pipelineId": [pipeline_id]}
+        )
+    return pipeline
+
+
+def live_stages(pipeline: Pipeline) -> list[PipelineStage]:
+    return [s for s in pipeline.stages if not s.archived]
+
+
+def access_stage(
+    session: Session, object_type: str, pipeline_id: str, stage_id: str, *, archived: bool = False
+) -> PipelineStage:
+    pipeline = access_pipeline(session, object_type, pipeline_id)
+    for stage in pipeline.stages:
+        if stage.id == stage_id and stage.archived == archived:
+            return stage
+    raise NotFound(
+        f"Stage {stage_id} does not exist in pipeline {pipeline_id}",
+        context={"stageId": [stage_id]},
+    )
+
+
+def create_pipeline(
+    session: Session,
+    object_type: str,
+    *,
+    label: str,
+    display_order: int,
+    stages: list[StageInput],
+    pipeline_id: str | None = None,
+) -> Pipeline:
+    label = _check_label(label, "pipeline")
+    _check_unique_pipeline_label(session, object_type, label, None)
+    if not stages:
+        raise ValidationError(
+            "A pipeline needs at least one stage",
+            errors=[ErrorDetail("no stages", "REQUIRED", {"stages": [""]})],
+        )
+    labels = [_check_label(s.label, f"stage {i}") for i, s in enumerate(stages)]
+    _check_unique_stage_labels(labels)
+    parsed = [_parse_metadata(s.metadata, f"stage '{s.label}'") for s in stages]
+    if pipeline_id is not None and repo.id_taken(session, Pipeline, pipeline_id):
+        raise ValidationError(f"Pipeline id '{pipeline_id}' is taken")
+    now = utcnow()
+    pipeline = Pipeline(
+        id=pipeline_id or _new_id(session, Pipeline),
+        object_type=object_type,
+        label=label,
+        display_order=display_order,
+        created_at=now,
+        updated_at=now,
+    )
+    repo.add(session, pipeline)
+    for s, stage_label, (prob, closed) in zip(stages, labels, parsed, strict=True):
+        repo.add(
+            session,
+            PipelineStage(
+                id=s.stage_id or _new_id(session, PipelineStage),
+                pipeline_id=pipeline.id,
+                label=stage_label,
+                display_order=s.display_order,
+                probability=prob,
+                is_closed=closed,
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+    session.refresh(pipeline)
+    return pipeline
+
+
+def update_pipeline(
+    session: Session,
+    object_type: str,
+    pipeline_id: str,
+    *,
+    label: str | None,
+    display_order: int | None,
+    archived: bool | None,
+) -> Pipeline:
+    pipeline = repo.get_pipeline(session, pipeline_id)
+    if pipeline is None or pipeline.object_type != object_type:
+        raise NotFound(
+            f"Pipeline {pipeline_id} does not exist", context={"pipelineId": [pipeline_id]}
+        )
+    if archived is False and pipeline.archived:
+        pipeline.archived = False
+        pipeline.archived_at = None
+    elif pipeline.archived:
+        raise NotFound(
+            f"Pipeline {pipeline_id} does not exist", context={"pipelineId": [pipeline_id]}
+        )
+    if label is not None:
+        label = _check_label(label, "pipeline")
+        _check_unique_pipeline_label(session, object_type, label, pipeline.id)
+        pipeline.label = label
+    if display_order is not None:
+        pipeline.display_order = display_order
+    if archived is True:
+        _archive_pipeline(session, pipeline)
+    pipeline.updated_at = utcnow()
+    session.flush()
+    return pipeline
+
+
+def replace_pipeline(
+    session: Session,
+    object_type: str,
+    pipeline_id: str,
+    *,
+    label: str,
+    display_order: int,
+    stages: list[StageInput],
+) -> Pipeline:
+    """PUT semantics: the stage list becomes exactly ``stages`` (matched by id or label)."""
+    pipeline = access_pipeline(session, object_type, pipeline_id)
+    label = _check_label(label, "pipeline")
+    _check_unique_pipeline_label(session, object_type, label, pipeline.id)
+    labels = [_check_label(s.label, f"stage {i}") for i, s in enumerate(stages)]
+    _check_unique_stage_labels(labels)
+    parsed = [_parse_metadata(s.metadata, f"stage '{s.label}'") for s in stages]
+    current = {s.id: s for s in live_stages(pipeline)}
+    by_label = {s.label.casefold(): s for s in current.values()}
+    kept: set[str] = set()
+    now = utcnow()
+    for s, stage_label, (prob, closed) in zip(stages, labels, parsed, strict=True):
+        match = current.get(s.stage_id or "") or by_label.get(stage_label.casefold())
+        if match is not None:
+            match.label, match.display_order = stage_label, s.display_order
+            match.probability, match.is_closed, match.updated_at = prob, closed, now
+            kept.add(match.id)
+        else:
+            repo.add(
+                session,
+                PipelineStage(
+                    id=_new_id(session, PipelineStage),
+                    pipeline_id=pipeline.id,
+                    label=stage_label,
+                    display_order=s.display_order,
+                    probability=prob,
+                    is_closed=closed,
+                    created_at=now,
+                    updated_at=now,
+                ),
+            )
+    for stage in current.values():
+        if stage.id not in kept:
+            _archive_stage(session, stage)
+    pipeline.label, pipeline.display_order, pipeline.updated_at = label, display_order, now
+    session.flush()
+    session.refresh(pipeline)
+    return pipeline
+
+
+def _archive_pipeline(session: Session, pipeline: Pipeline) -> None:
+    held = repo.deal_count_in_pipeline(session, pipeline.id)
+    if held:
+        raise ValidationError(
+            f"Pipeline {pipeline.id} still holds {held} deal(s); move or archive them first",
+            errors=[
+                ErrorDetail(
+                    "pipeline holds deals", "PIPELINE_NOT_EMPTY", {"pipelineId": [pipeline.id]}
+                )
+            ],
+        )
+    now = utcnow()
+    pipeline.archived, pipeline.archived_at, pipeline.updated_at = True, now, now
+
+
+def archive_pipeline(session: Session, object_type: str, pipeline_id: str) -> None:
+    _archive_pipeline(session, access_pipeline(session, object_type, pipeline_id))
+    session.flush()
+
+
+def create_stage(
+    session: Session, object_type: str, pipeline_id: str, stage: StageInput
+) -> PipelineStage:
+    pipeline = access_pipeline(session, object_type, pipeline_id)
+    label = _check_label(stage.label, "stage")
+    _check_unique_stage_labels([s.label for s in live_stages(pipeline)] + [label])
+    prob, closed = _parse_metadata(stage.metadata, f"stage '{label}'")
+    now = utcnow()
+    row = PipelineStage(
+        id=_new_id(session, PipelineStage),
+        pipeline_id=pipeline.id,
+        label=label,
+        display_order=stage.display_order,
+        probability=prob,
+        is_closed=closed,
+        created_at=now,
+        updated_at=now,
+    )
+    repo.add(session, row)
+    pipeline.updated_at = now
+    session.refresh(pipeline)
+    return row
+
+
+def update_stage(
+    session: Session,
+    object_type: str,
+    pipeline_id: str,
+    stage_id: str,
+    *,
+    label: str | None,
+    display_order: int | None,
+    metadata: dict[str, Any] | None,
+    archived: bool | None,
+) -> PipelineStage:
+    pipeline = access_pipeline(session, object_type, pipeline_id)
+    stage = next((s for s in pipeline.stages if s.id == stage_id), None)
+    if stage is None or (stage.archived and archived is not False):
+        raise NotFound(
+            f"Stage {stage_id} does not exist in pipeline {pipeline_id}",
+            context={"stageId": [stage_id]},
+        )
+    if archived is False:
+        stage.archived, stage.archived_at = False, None
+    if label is not None:
+        label = _check_label(label, "stage")
+        _check_unique_stage_labels(
+            [s.label for s in live_stages(pipeline) if s.id != stage.id] + [label]
+        )
+        stage.label = label
+    if display_order is not None:
+        stage.display_order = display_order
+    if metadata is not None:
+        merged = {
+            "probability": str(stage.probability) if stage.probability is not None else None,
+            "isClosed": "true" if stage.is_closed else "false",
+            **metadata,
+        }
+        stage.probability, stage.is_closed = _parse_metadata(merged, f"stage '{stage.label}'")
+    if archived is True:
+        _archive_stage(session, stage)
+    stage.updated_at = utcnow()
+    session.flush()
+    return stage
+
+
+def _archive_stage(session: Session, stage: PipelineStage) -> None:
+    held = repo.deal_count_in_stage(session, stage.id)
+    if held:
+        raise ValidationError(
+            f"Stage '{stage.label}' ({stage.id}) still holds {held} deal(s); "
+            "move them to another stage before archiving it",
+            errors=[ErrorDetail("stage holds deals", "STAGE_NOT_EMPTY", {"stageId": [stage.id]})],
+        )
+    if len([s for s in stage.pipeline.stages if not s.archived]) <= 1:
+        raise ValidationError(
+            "A pipeline must keep at least one stage",
+            errors=[ErrorDetail("last stage", "LAST_STAGE", {"stageId": [stage.id]})],
+        )
+    now = utcnow()
+    stage.archived, stage.archived_at, stage.updated_at = True, now, now
+
+
+def archive_stage(session: Session, object_type: str, pipeline_id: str, stage_id: str) -> None:
+    _archive_stage(session, access_stage(session, object_type, pipeline_id, stage_id))
+    session.flush()
+
+
+def stage_outcome(stage: PipelineStage) -> tuple[bool, bool, bool]:
+    """(is_closed, is_won, is_lost): a closed stage with probability 1 is won, else lost."""
+    if not stage.is_closed:
+        return False, False, False
+    won = stage.probability is not None and stage.probability >= 1
+    return True, won, not won

@@ -1,0 +1,1 @@
+"""Property definitions, value validation and property history."""

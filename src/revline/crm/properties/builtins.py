@@ -1,0 +1,354 @@
+"""The built-in properties of every object type, under HubSpot's internal names.
+
+Each stored built-in has a typed column of the same name in its object's table; the few
+record-level ones (``hs_object_id``, ``createdate``, ...) map to the record's own columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from revline.crm.object_types import (
+    CALLS,
+    COMPANIES,
+    CONTACTS,
+    DEALS,
+    EMAILS,
+    MEETINGS,
+    NOTES,
+    TASKS,
+    ObjectType,
+)
+
+
+@dataclass(frozen=True)
+class BuiltinProperty:
+    name: str
+    label: str
+    type: str
+    field_type: str
+    options: tuple[tuple[str, str], ...] = ()
+    read_only: bool = False
+    calculated: bool = False
+    column: str | None = None  # defaults to ``name``
+    description: str = ""
+    group: str | None = None  # defaults to the object type's group
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def storage_column(self) -> str:
+        return self.column or self.name
+
+
+def _text(name: str, label: str, **kw: object) -> BuiltinProperty:
+    return BuiltinProperty(name, label, "string", "text", **kw)  # type: ignore[arg-type]
+
+
+def _area(name: str, label: str) -> BuiltinProperty:
+    return BuiltinProperty(name, label, "string", "textarea")
+
+
+def _number(name: str, label: str, **kw: object) -> BuiltinProperty:
+    return BuiltinProperty(name, label, "number", "number", **kw)  # type: ignore[arg-type]
+
+
+def _datetime(name: str, label: str, **kw: object) -> BuiltinProperty:
+    return BuiltinProperty(name, label, "datetime", "date", **kw)  # type: ignore[arg-type]
+
+
+def _select(name: str, label: str, options: list[tuple[str, str]]) -> BuiltinProperty:
+    return BuiltinProperty(name, label, "enumeration", "select", options=tuple(options))
+
+
+def _bool(name: str, label: str, **kw: object) -> BuiltinProperty:
+    return BuiltinProperty(
+        name,
+        label,
+        "bool",
+        "booleancheckbox",
+        options=(("true", "Yes"), ("false", "No")),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+LIFECYCLE_STAGES = [
+    ("subscriber", "Subscriber"),
+    ("lead", "Lead"),
+    ("marketingqualifiedlead", "Marketing Qualified Lead"),
+    ("salesqualifiedlead", "Sales Qualified Lead"),
+    ("opportunity", "Opportunity"),
+    ("customer", "Customer"),
+    ("evangelist", "Evangelist"),
+    ("other", "Other"),
+]
+LEAD_STATUSES = [
+    ("NEW", "New"),
+    ("OPEN", "Open"),
+    ("IN_PROGRESS", "In Progress"),
+    ("OPEN_DEAL", "Open Deal"),
+    ("UNQUALIFIED", "Unqualified"),
+    ("ATTEMPTED_TO_CONTACT", "Attempted to Contact"),
+    ("CONNECTED", "Connected"),
+    ("BAD_TIMING", "Bad Timing"),
+]
+ANALYTICS_SOURCES = [
+    ("ORGANIC_SEARCH", "Organic Search"),
+    ("PAID_SEARCH", "Paid Search"),
+    ("EMAIL_MARKETING", "Email Marketing"),
+    ("SOCIAL_MEDIA", "Organic Social"),
+    ("REFERRALS", "Referrals"),
+    ("OTHER_CAMPAIGNS", "Other Campaigns"),
+    ("DIRECT_TRAFFIC", "Direct Traffic"),
+    ("OFFLINE", "Offline Sources"),
+    ("PAID_SOCIAL", "Paid Social"),
+]
+INDUSTRIES = [
+    (v, v.replace("_", " ").title())
+    for v in (
+        "ACCOUNTING",
+        "AIRLINES_AVIATION",
+        "AUTOMOTIVE",
+        "BANKING",
+        "BIOTECHNOLOGY",
+        "COMPUTER_SOFTWARE",
+        "CONSTRUCTION",
+        "CONSUMER_GOODS",
+        "EDUCATION_MANAGEMENT",
+        "FINANCIAL_SERVICES",
+        "FOOD_BEVERAGES",
+        "HOSPITAL_HEALTH_CARE",
+        "INFORMATION_TECHNOLOGY_AND_SERVICES",
+        "INSURANCE",
+        "INTERNET",
+        "LOGISTICS_AND_SUPPLY_CHAIN",
+        "MANAGEMENT_CONSULTING",
+        "MARKETING_AND_ADVERTISING",
+        "MEDICAL_DEVICES",
+        "NONPROFIT_ORGANIZATION_MANAGEMENT",
+        "PHARMACEUTICALS",
+        "REAL_ESTATE",
+        "RETAIL",
+        "TELECOMMUNICATIONS",
+        "OTHER",
+    )
+]
+
+# Call outcomes use HubSpot's well-known disposition ids so integrations map them unchanged.
+CALL_DISPOSITIONS = [
+    ("9d9162e7-6cf3-4944-bf63-4dff82258764", "Busy"),
+    ("f240bbac-87c9-4f6e-bf70-924b57d47db7", "Connected"),
+    ("a4c4c377-d246-4b32-a13b-75a56a4cd0ff", "Left live message"),
+    ("b2cf5968-551e-4856-9783-52b3da59a7d0", "Left voicemail"),
+    ("73a0d17f-1163-4015-bdd5-ec830791da20", "No answer"),
+    ("17b47fee-58de-441e-a44c-c6300d46f273", "Wrong number"),
+]
+DIRECTIONS = [("INBOUND", "Inbound"), ("OUTBOUND", "Outbound")]
+
+
+def _record_level(created: str, modified: str) -> list[BuiltinProperty]:
+    return [
+        _number("hs_object_id", "Record ID", read_only=True, calculated=True, column="id"),
+        _datetime(created, "Create Date", column="created_at"),
+        _datetime(
+            modified, "Last Modified Date", read_only=True, calculated=True, column="updated_at"
+        ),
+        # Options are the owners; validated against the owners table, not a fixed list.
+        BuiltinProperty("hubspot_owner_id", "Owner", "enumeration", "select"),
+    ]
+
+
+CONTACT_PROPERTIES = [
+    *_record_level("createdate", "lastmodifieddate"),
+    _text("email", "Email"),
+    _text("firstname", "First Name"),
+    _text("lastname", "Last Name"),
+    BuiltinProperty("phone", "Phone Number", "string", "phonenumber"),
+    BuiltinProperty("mobilephone", "Mobile Phone Number", "string", "phonenumber"),
+    _text("company", "Company Name"),
+    _text("jobtitle", "Job Title"),
+    _text("website", "Website URL"),
+    _text("address", "Street Address"),
+    _text("city", "City"),
+    _text("state", "State/Region"),
+    _text("zip", "Postal Code"),
+    _text("country", "Country/Region"),
+    _select("lifecyclestage", "Lifecycle Stage", LIFECYCLE_STAGES),
+    _select("hs_lead_status", "Lead Status", LEAD_STATUSES),
+    _select("hs_analytics_source", "Original Source", ANALYTICS_SOURCES),
+]
+
+COMPANY_PROPERTIES = [
+    *_record_level("createdate", "hs_lastmodifieddate"),
+    _text("name", "Company name"),
+    _text("domain", "Company Domain Name"),
+    _text("website", "Website URL"),
+    BuiltinProperty("phone", "Phone Number", "string", "phonenumber"),
+    _select("industry", "Industry", INDUSTRIES),
+    _area("description", "Description"),
+    _select(
+        "type",
+        "Type",
+        [
+            ("PROSPECT", "Prospect"),
+            ("PARTNER", "Partner"),
+            ("RESELLER", "Reseller"),
+            ("VENDOR", "Vendor"),
+            ("OTHER", "Other"),
+        ],
+    ),
+    _text("address", "Street Address"),
+    _text("city", "City"),
+    _text("state", "State/Region"),
+    _text("zip", "Postal Code"),
+    _text("country", "Country/Region"),
+    _number("numberofemployees", "Number of Employees"),
+    _number("annualrevenue", "Annual Revenue"),
+    _select("lifecyclestage", "Lifecycle Stage", LIFECYCLE_STAGES),
+]
+
+DEAL_PROPERTIES = [
+    *_record_level("createdate", "hs_lastmodifieddate"),
+    _text("dealname", "Deal Name"),
+    _number("amount", "Amount"),
+    _text("deal_currency_code", "Currency"),
+    # Options of pipeline and dealstage are the pipelines and their stages.
+    BuiltinProperty("pipeline", "Pipeline", "enumeration", "select"),
+    BuiltinProperty("dealstage", "Deal Stage", "enumeration", "radio"),
+    _datetime("closedate", "Close Date"),
+    _select(
+        "dealtype",
+        "Deal Type",
+        [
+            ("newbusiness", "New Business"),
+            ("existingbusiness", "Existing Business"),
+        ],
+    ),
+    _area("description", "Deal Description"),
+    _select("hs_priority", "Priority", [("low", "Low"), ("medium", "Medium"), ("high", "High")]),
+    _number("hs_deal_stage_probability", "Deal probability", read_only=True, calculated=True),
+    _bool("hs_is_closed", "Is Deal Closed?", read_only=True, calculated=True),
+    _bool("hs_is_closed_won", "Is Closed Won", read_only=True, calculated=True),
+    _bool("hs_is_closed_lost", "Is Closed Lost", read_only=True, calculated=True),
+]
+
+
+def _engagement_common() -> list[BuiltinProperty]:
+    return [
+        *_record_level("hs_createdate", "hs_lastmodifieddate"),
+        _datetime("hs_timestamp", "Activity date"),
+    ]
+
+
+CALL_PROPERTIES = [
+    *_engagement_common(),
+    _text("hs_call_title", "Call Title"),
+    _area("hs_call_body", "Call notes"),
+    _select("hs_call_direction", "Call direction", DIRECTIONS),
+    _number("hs_call_duration", "Call duration (ms)"),
+    _select("hs_call_disposition", "Call outcome", CALL_DISPOSITIONS),
+    _select(
+        "hs_call_status",
+        "Call status",
+        [
+            (v, v.replace("_", " ").title())
+            for v in (
+                "BUSY",
+                "CALLING_CRM_USER",
+                "CANCELED",
+                "COMPLETED",
+                "CONNECTING",
+                "FAILED",
+                "IN_PROGRESS",
+                "MISSED",
+                "NO_ANSWER",
+                "QUEUED",
+                "RINGING",
+            )
+        ],
+    ),
+]
+EMAIL_PROPERTIES = [
+    *_engagement_common(),
+    _text("hs_email_subject", "Email subject"),
+    _area("hs_email_text", "Email text"),
+    _select(
+        "hs_email_direction",
+        "Email direction",
+        [
+            ("EMAIL", "Outgoing email"),
+            ("INCOMING_EMAIL", "Incoming email"),
+            ("FORWARDED_EMAIL", "Forwarded email"),
+        ],
+    ),
+    _select(
+        "hs_email_status",
+        "Email send status",
+        [(v, v.title()) for v in ("BOUNCED", "FAILED", "SCHEDULED", "SENDING", "SENT")],
+    ),
+]
+MEETING_PROPERTIES = [
+    *_engagement_common(),
+    _text("hs_meeting_title", "Meeting name"),
+    _area("hs_meeting_body", "Meeting description"),
+    _datetime("hs_meeting_start_time", "Meeting start time"),
+    _datetime("hs_meeting_end_time", "Meeting end time"),
+    _select(
+        "hs_meeting_outcome",
+        "Meeting outcome",
+        [
+            ("SCHEDULED", "Scheduled"),
+            ("COMPLETED", "Completed"),
+            ("RESCHEDULED", "Rescheduled"),
+            ("NO_SHOW", "No Show"),
+            ("CANCELED", "Canceled"),
+        ],
+    ),
+]
+NOTE_PROPERTIES = [
+    *_engagement_common(),
+    _area("hs_note_body", "Note body"),
+]
+TASK_PROPERTIES = [
+    *_engagement_common(),
+    _text("hs_task_subject", "Task Title"),
+    _area("hs_task_body", "Task notes"),
+    _select(
+        "hs_task_status",
+        "Task Status",
+        [
+            ("NOT_STARTED", "Not Started"),
+            ("IN_PROGRESS", "In Progress"),
+            ("WAITING", "Waiting"),
+            ("COMPLETED", "Completed"),
+            ("DEFERRED", "Deferred"),
+        ],
+    ),
+    _select(
+        "hs_task_priority", "Priority", [("LOW", "Low"), ("MEDIUM", "Medium"), ("HIGH", "High")]
+    ),
+    _select("hs_task_type", "Task Type", [("CALL", "Call"), ("EMAIL", "Email"), ("TODO", "To-do")]),
+]
+
+BUILTIN_PROPERTIES: dict[str, list[BuiltinProperty]] = {
+    CONTACTS.name: CONTACT_PROPERTIES,
+    COMPANIES.name: COMPANY_PROPERTIES,
+    DEALS.name: DEAL_PROPERTIES,
+    CALLS.name: CALL_PROPERTIES,
+    EMAILS.name: EMAIL_PROPERTIES,
+    MEETINGS.name: MEETING_PROPERTIES,
+    NOTES.name: NOTE_PROPERTIES,
+    TASKS.name: TASK_PROPERTIES,
+}
+
+
+def builtin_for(object_type: ObjectType) -> dict[str, BuiltinProperty]:
+    return {p.name: p for p in BUILTIN_PROPERTIES[object_type.name]}
+
+
+# Groups every object type has out of the box.
+BUILTIN_GROUPS: dict[str, list[tuple[str, str]]] = {
+    t.name: [(t.group, f"{t.singular.title()} information")]
+    for t in (CONTACTS, COMPANIES, DEALS, CALLS, EMAILS, MEETINGS, NOTES, TASKS)
+}
+BUILTIN_GROUPS[CONTACTS.name].append(("sales_properties", "Sales properties"))
+BUILTIN_GROUPS[DEALS.name].append(("deal_activity", "Deal activity"))

@@ -1,0 +1,104 @@
+"""All SQL for property definitions, groups and value history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Table, and_, select
+from sqlalchemy.orm import Session
+
+from revline.kit.db.dialect import json_has_key
+from revline.models import PropertyDefinition, PropertyGroup, PropertyHistory
+from revline.models.records import RECORD_MODELS
+
+
+def list_definitions(
+    session: Session, object_type: str, *, archived: bool | None = False
+) -> Sequence[PropertyDefinition]:
+    stmt = select(PropertyDefinition).where(PropertyDefinition.object_type == object_type)
+    if archived is not None:
+        stmt = stmt.where(PropertyDefinition.archived.is_(archived))
+    stmt = stmt.order_by(PropertyDefinition.display_order, PropertyDefinition.name)
+    return session.scalars(stmt).all()
+
+
+def get_definition(session: Session, object_type: str, name: str) -> PropertyDefinition | None:
+    return session.scalars(
+        select(PropertyDefinition).where(
+            PropertyDefinition.object_type == object_type, PropertyDefinition.name == name
+        )
+    ).one_or_none()
+
+
+def list_groups(
+    session: Session, object_type: str, *, archived: bool = False
+) -> Sequence[PropertyGroup]:
+    return session.scalars(
+        select(PropertyGroup)
+        .where(PropertyGroup.object_type == object_type, PropertyGroup.archived.is_(archived))
+        .order_by(PropertyGroup.display_order, PropertyGroup.name)
+    ).all()
+
+
+def get_group(session: Session, object_type: str, name: str) -> PropertyGroup | None:
+    return session.scalars(
+        select(PropertyGroup).where(
+            PropertyGroup.object_type == object_type, PropertyGroup.name == name
+        )
+    ).one_or_none()
+
+
+def existing_group_names(session: Session) -> set[tuple[str, str]]:
+    return {(g.object_type, g.name) for g in session.scalars(select(PropertyGroup)).all()}
+
+
+def existing_definition_names(session: Session) -> set[tuple[str, str]]:
+    rows = session.execute(select(PropertyDefinition.object_type, PropertyDefinition.name)).all()
+    return {(r[0], r[1]) for r in rows}
+
+
+def add(session: Session, obj: PropertyDefinition | PropertyGroup) -> None:
+    session.add(obj)
+    session.flush()
+
+
+def add_all(session: Session, objs: Iterable[PropertyDefinition | PropertyGroup]) -> None:
+    session.add_all(list(objs))
+    session.flush()
+
+
+def custom_value_exists(
+    session: Session, table: str, engagement_type: str | None, name: str
+) -> bool:
+    """Whether any record of the table holds a value for custom property ``name``."""
+    model_table: Table = RECORD_MODELS[table].__table__  # type: ignore[attr-defined]
+    cond = json_has_key(session.get_bind().dialect.name, model_table.c.custom, name)
+    if engagement_type is not None:
+        cond = and_(cond, model_table.c.engagement_type == engagement_type)
+    return session.execute(select(model_table.c.id).where(cond).limit(1)).first() is not None
+
+
+def add_history(session: Session, rows: list[PropertyHistory]) -> None:
+    if rows:
+        session.add_all(rows)
+
+
+def history_for(
+    session: Session, object_type: str, record_ids: Sequence[int], names: Sequence[str]
+) -> Sequence[PropertyHistory]:
+    if not record_ids or not names:
+        return []
+    return session.scalars(
+        select(PropertyHistory)
+        .where(
+            PropertyHistory.object_type == object_type,
+            PropertyHistory.record_id.in_(record_ids),
+            PropertyHistory.name.in_(names),
+        )
+        .order_by(
+            PropertyHistory.record_id,
+            PropertyHistory.name,
+            PropertyHistory.changed_at.desc(),
+            PropertyHistory.id.desc(),
+        )
+    ).all()

@@ -1,0 +1,1 @@
+"""Records of every object type: create, read, list, update, archive, restore."""

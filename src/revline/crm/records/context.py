@@ -1,0 +1,36 @@
+"""What a type-specific rule sees while a record is being written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from revline.crm.object_types import ObjectType
+from revline.crm.properties.service import Catalog, property_problem
+from revline.crm.properties.values import TypedValue
+from revline.errors import ErrorDetail
+
+
+@dataclass
+class WriteContext:
+    session: Session
+    object_type: ObjectType
+    catalog: Catalog
+    values: dict[str, TypedValue]  # parsed incoming values; rules may normalise or add
+    current: dict[str, Any] | None  # current property values by name (None when creating)
+    problems: list[ErrorDetail] = field(default_factory=list)
+
+    @property
+    def creating(self) -> bool:
+        return self.current is None
+
+    def effective(self, name: str) -> Any:
+        """The value the record will hold after this write."""
+        if name in self.values:
+            return self.values[name]
+        return None if self.current is None else self.current.get(name)
+
+    def problem(self, name: str, code: str, message: str) -> None:
+        self.problems.append(property_problem(name, code, message))

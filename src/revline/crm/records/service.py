@@ -1,0 +1,549 @@
+"""Rules for records of every object type: validated writes, history, reads in API form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from revline.crm.associations import service as associations
+from revline.crm.associations.service import AssociationSpec, LinkedRecord
+from revline.crm.companies import rules as company_rules
+from revline.crm.contacts import rules as contact_rules
+from revline.crm.deals import rules as deal_rules
+from revline.crm.engagements import rules as engagement_rules
+from revline.crm.object_types import ObjectType
+from revline.crm.owners import service as owners
+from revline.crm.properties import repository as property_repo
+from revline.crm.properties import service as properties
+from revline.crm.properties.service import Catalog, PropertyDef
+from revline.crm.properties.values import TypedValue, format_value
+from revline.crm.records import repository as repo
+from revline.crm.records.context import WriteContext
+from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
+from revline.kit.pagination import Page, paginate, parse_after
+from revline.kit.time import utcnow
+from revline.models import PropertyHistory
+
+# Values the rules compute; clients may not write them, rules may.
+_RULE_OWNED = frozenset(
+    {"hs_deal_stage_probability", "hs_is_closed", "hs_is_closed_won", "hs_is_closed_lost"}
+)
+# Record-level columns that are not stored property values.
+_RECORD_COLUMNS = frozenset({"id", "created_at", "updated_at"})
+
+_TYPE_RULES: dict[str, Callable[[WriteContext], None]] = {
+    "contacts": contact_rules.prepare,
+    "companies": company_rules.prepare,
+    "deals": deal_rules.prepare,
+}
+
+
+@dataclass(frozen=True)
+class WriteSource:
+    """Where a change came from; kept with every history row."""
+
+    source_type: str = "API"
+    source_id: str | None = None
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    value: str | None
+    timestamp: datetime
+    source_type: str
+    source_id: str | None
+    user_id: int | None
+
+
+@dataclass
+class RecordView:
+    """A record as the API shows it: every value already a string (or None)."""
+
+    id: int
+    properties: dict[str, str | None]
+    created_at: datetime
+    updated_at: datetime
+    archived: bool
+    archived_at: datetime | None
+    history: dict[str, list[HistoryEntry]] | None = None
+    associations: dict[str, list[LinkedRecord]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _value_of(prop: PropertyDef, row: RowMapping) -> Any:
+    if prop.column is not None:
+        return row[prop.column]
+    return (row["custom"] or {}).get(prop.name)
+
+
+def _current_values(catalog: Catalog, row: RowMapping) -> dict[str, Any]:
+    return {name: _value_of(p, row) for name, p in catalog.by_name.items()}
+
+
+def _render(
+    catalog: Catalog, rows: Sequence[RowMapping], names: Sequence[str] | None
+) -> list[RecordView]:
+    wanted = list(names) if names else list(catalog.object_type.default_properties)
+    props = [p for n in wanted if (p := catalog.get(n)) is not None]
+    views = []
+    for row in rows:
+        views.append(
+            RecordView(
+                id=int(row["id"]),
+                properties={p.name: format_value(_value_of(p, row), p.type) for p in props},
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+                archived=bool(row["archived"]),
+                archived_at=row["archived_at"],
+            )
+        )
+    return views
+
+
+def _attach_history(
+    session: Session,
+    ot: ObjectType,
+    catalog: Catalog,
+    views: list[RecordView],
+    names: Sequence[str],
+) -> None:
+    known = [n for n in names if catalog.get(n) is not None]
+    by_record: dict[int, dict[str, list[HistoryEntry]]] = {
+        v.id: {n: [] for n in known} for v in views
+    }
+    for h in property_repo.history_for(session, ot.name, [v.id for v in views], known):
+        by_record[h.record_id][h.name].append(
+            HistoryEntry(h.value, h.changed_at, h.source_type, h.source_id, h.updated_by_user_id)
+        )
+    for v in views:
+        v.history = by_record[v.id]
+
+
+def _attach_associations(
+    session: Session, ot: ObjectType, views: list[RecordView], to_types: Sequence[ObjectType]
+) -> None:
+    ids = [v.id for v in views]
+    for v in views:
+        v.associations = {}
+    for to in to_types:
+        linked = associations.linked(session, ot.name, ids, to.name)
+        for v in views:
+            if linked.get(v.id):
+                assert v.associations is not None
+                v.associations[to.name] = linked[v.id]
+
+
+def _views(
+    session: Session,
+    ot: ObjectType,
+    catalog: Catalog,
+    rows: Sequence[RowMapping],
+    *,
+    properties_: Sequence[str] | None,
+    with_history: Sequence[str] | None,
+    associations_: Sequence[ObjectType] | None,
+) -> list[RecordView]:
+    views = _render(catalog, rows, properties_)
+    if with_history:
+        _attach_history(session, ot, catalog, views, with_history)
+    if associations_:
+        _attach_associations(session, ot, views, associations_)
+    return views
+
+
+def _parse_id(record_id: str | int, ot: ObjectType) -> int:
+    text = str(record_id).strip()
+    if not text.isdigit():
+        raise NotFound(f"{ot.singular.title()} {record_id} does not exist", context={"id": [text]})
+    return int(text)
+
+
+def _find_row(
+    session: Session,
+    ot: ObjectType,
+    catalog: Catalog,
+    record_id: str,
+    id_property: str | None,
+    *,
+    archived: bool | None,
+) -> RowMapping | None:
+    if id_property in (None, "", "hs_object_id"):
+        ident = _parse_id(record_id, ot)
+        return repo.rows_by_id(session, ot, [ident], archived=archived).get(ident)
+    prop = catalog.get(id_property)
+    if prop is None or not prop.has_unique_value:
+        raise ValidationError(
+            f"idProperty '{id_property}' is not a unique-value property of {ot.name}",
+            errors=[
+                ErrorDetail(
+                    "not a unique property", "INVALID_ID_PROPERTY", {"idProperty": [id_property]}
+                )
+            ],
+        )
+    value = record_id.strip()
+    if id_property == "email":
+        value = contact_rules.normalise_email(value)
+    elif id_property == "domain":
+        value = company_rules.normalise_domain(value)
+    if prop.column is not None:
+        return repo.find_by_column(session, ot, prop.column, value, archived=archived)
+    return repo.find_by_custom(session, ot, prop.name, value, archived=archived)
+
+
+def get_record(
+    session: Session,
+    ot: ObjectType,
+    record_id: str,
+    *,
+    id_property: str | None = None,
+    archived: bool = False,
+    properties_: Sequence[str] | None = None,
+    with_history: Sequence[str] | None = None,
+    associations_: Sequence[ObjectType] | None = None,
+) -> RecordView | None:
+    catalog = properties.load_catalog(session, ot)
+    row = _find_row(session, ot, catalog, record_id, id_property, archived=archived)
+    if row is None:
+        return None
+    return _views(
+        session,
+        ot,
+        catalog,
+        [row],
+        properties_=properties_,
+        with_history=with_history,
+        associations_=associations_,
+    )[0]
+
+
+def access_record(session: Session, ot: ObjectType, record_id: str, **kwargs: Any) -> RecordView:
+    view = get_record(session, ot, record_id, **kwargs)
+    if view is None:
+        raise NotFound(
+            f"{ot.singular.title()} {record_id} does not exist", context={"id": [record_id]}
+        )
+    return view
+
+
+def list_records(
+    session: Session,
+    ot: ObjectType,
+    *,
+    limit: int,
+    after: str | None,
+    archived: bool = False,
+    properties_: Sequence[str] | None = None,
+    with_history: Sequence[str] | None = None,
+    associations_: Sequence[ObjectType] | None = None,
+) -> Page[RecordView]:
+    catalog = properties.load_catalog(session, ot)
+    rows = repo.page(session, ot, after_id=parse_after(after), limit=limit + 1, archived=archived)
+    page = paginate(rows, limit, lambda r: str(r["id"]))
+    views = _views(
+        session,
+        ot,
+        catalog,
+        page.items,
+        properties_=properties_,
+        with_history=with_history,
+        associations_=associations_,
+    )
+    return Page(items=views, next_after=page.next_after)
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _check_owner(ctx: WriteContext) -> None:
+    owner = ctx.values.get("hubspot_owner_id")
+    if owner is None:
+        return
+    text = str(owner).strip()
+    if not text.isdigit() or owners.missing_owner_ids(ctx.session, [int(text)]):
+        ctx.problem("hubspot_owner_id", "INVALID_OWNER_ID", f"{text} is not a valid owner id")
+        return
+    ctx.values["hubspot_owner_id"] = text
+
+
+def _prepare(
+    session: Session,
+    ot: ObjectType,
+    catalog: Catalog,
+    raw: dict[str, Any],
+    current: dict[str, Any] | None,
+) -> dict[str, TypedValue]:
+    if not isinstance(raw, dict):
+        raise ValidationError(
+            "properties must be an object of name/value pairs",
+            errors=[ErrorDetail("not an object", "INVALID_TYPE", {"properties": [""]})],
+        )
+    typed, problems = properties.parse_values(catalog, raw)
+    ctx = WriteContext(session, ot, catalog, typed, current, problems)
+    _check_owner(ctx)
+    if ot.is_engagement:
+        engagement_rules.prepare(ctx)
+    rule = _TYPE_RULES.get(ot.name)
+    if rule is not None:
+        rule(ctx)
+    properties.raise_property_errors(ctx.problems)
+    return ctx.values
+
+
+def _check_unique(
+    session: Session,
+    ot: ObjectType,
+    catalog: Catalog,
+    values: dict[str, TypedValue],
+    exclude_id: int | None,
+) -> None:
+    for name, value in values.items():
+        prop = catalog.get(name)
+        if prop is None or not prop.has_unique_value or value is None:
+            continue
+        formatted = format_value(value, prop.type)
+        if prop.column is not None:
+            clash = repo.find_by_column(session, ot, prop.column, value, exclude_id=exclude_id)
+        else:
+            assert formatted is not None
+            clash = repo.find_by_custom(session, ot, name, formatted, exclude_id=exclude_id)
+        if clash is not None:
+            raise Conflict(
+                f"{ot.singular.title()} already exists. Existing ID: {clash['id']}",
+                context={name: [str(formatted)], "existingId": [str(clash["id"])]},
+            )
+
+
+def _split(
+    catalog: Catalog, values: dict[str, TypedValue], custom: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Typed column values, and the new custom document."""
+    columns: dict[str, Any] = {}
+    custom = dict(custom)
+    for name, value in values.items():
+        prop = catalog.by_name[name]
+        if prop.column is None:
+            formatted = format_value(value, prop.type)
+            if formatted is None:
+                custom.pop(name, None)
+            else:
+                custom[name] = formatted
+        elif prop.column == "id" or prop.column == "updated_at":
+            continue
+        elif prop.column == "hubspot_owner_id":
+            columns[prop.column] = int(value) if value is not None else None  # type: ignore[arg-type]
+        elif prop.column == "created_at":
+            if value is not None:
+                columns["created_at"] = value
+        else:
+            columns[prop.column] = value
+    return columns, custom
+
+
+def _history_rows(
+    ot: ObjectType,
+    catalog: Catalog,
+    record_id: int,
+    changed: dict[str, TypedValue],
+    at: datetime,
+    source: WriteSource,
+) -> list[PropertyHistory]:
+    return [
+        PropertyHistory(
+            object_type=ot.name,
+            record_id=record_id,
+            name=name,
+            value=format_value(value, catalog.by_name[name].type),
+            changed_at=at,
+            source_type=source.source_type,
+            source_id=source.source_id,
+            updated_by_user_id=source.user_id,
+        )
+        for name, value in changed.items()
+        if catalog.by_name[name].column not in _RECORD_COLUMNS
+    ]
+
+
+def _flush_or_conflict(session: Session, ot: ObjectType) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"{ot.singular.title()} conflicts with an existing record: {exc.orig}"
+        ) from None
+
+
+def parse_association_inputs(ot: ObjectType, raw: Any) -> list[AssociationSpec]:
+    """The ``associations`` list of a create body, checked item by item."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ValidationError(
+            "associations must be a list",
+            errors=[ErrorDetail("not a list", "INVALID_TYPE", {"associations": [""]})],
+        )
+    specs: list[AssociationSpec] = []
+    for i, item in enumerate(raw):
+        try:
+            to_id = int(str(item["to"]["id"]))
+            types = item["types"]
+            if not isinstance(types, list) or not types:
+                raise TypeError
+            for t in types:
+                specs.append(
+                    associations.resolve_spec(
+                        ot.name,
+                        to_id,
+                        int(t["associationTypeId"]),
+                        str(t.get("associationCategory", "HUBSPOT_DEFINED")),
+                    )
+                )
+        except (KeyError, TypeError, ValueError):
+            raise ValidationError(
+                f'associations[{i}] must look like {{"to": {{"id": "123"}}, "types": '
+                '[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}',
+                errors=[
+                    ErrorDetail(
+                        "malformed association", "INVALID_ASSOCIATION", {"associations": [str(i)]}
+                    )
+                ],
+            ) from None
+    return specs
+
+
+def _apply_associations(
+    session: Session,
+    ot: ObjectType,
+    record_id: int,
+    specs: list[AssociationSpec],
+    lookup: Callable[[str], ObjectType],
+) -> None:
+    for spec in specs:
+        target = lookup(spec.to_type)
+        if not repo.rows_by_id(session, target, [spec.to_id], archived=False):
+            raise ValidationError(
+                f"Cannot associate with {target.singular} {spec.to_id}: it does not exist",
+                errors=[
+                    ErrorDetail(
+                        "association target not found",
+                        "ASSOCIATION_TARGET_MISSING",
+                        {"toObjectId": [str(spec.to_id)]},
+                    )
+                ],
+            )
+        associations.associate(session, ot.name, record_id, spec)
+
+
+def create_record(
+    session: Session,
+    ot: ObjectType,
+    raw: dict[str, Any],
+    *,
+    association_specs: Sequence[AssociationSpec] = (),
+    lookup_type: Callable[[str], ObjectType] | None = None,
+    source: WriteSource = WriteSource(),
+    now: datetime | None = None,
+) -> RecordView:
+    catalog = properties.load_catalog(session, ot)
+    values = _prepare(session, ot, catalog, raw, None)
+    _check_unique(session, ot, catalog, values, None)
+    at = now or utcnow()
+    columns, custom = _split(catalog, values, {})
+    columns.setdefault("created_at", at)
+    record_id = repo.insert_row(
+        session, ot, {**columns, "custom": custom, "updated_at": at, "archived": False}
+    )
+    _flush_or_conflict(session, ot)
+    property_repo.add_history(
+        session,
+        _history_rows(
+            ot, catalog, record_id, {k: v for k, v in values.items() if v is not None}, at, source
+        ),
+    )
+    if association_specs:
+        if lookup_type is None:
+            raise RuntimeError("lookup_type is required when associations are given")
+        _apply_associations(session, ot, record_id, list(association_specs), lookup_type)
+    row = repo.rows_by_id(session, ot, [record_id], archived=None)[record_id]
+    return _render(catalog, [row], [*ot.default_properties, *values.keys()])[0]
+
+
+def update_record(
+    session: Session,
+    ot: ObjectType,
+    record_id: str,
+    raw: dict[str, Any],
+    *,
+    id_property: str | None = None,
+    source: WriteSource = WriteSource(),
+    now: datetime | None = None,
+) -> RecordView:
+    catalog = properties.load_catalog(session, ot)
+    row = _find_row(session, ot, catalog, record_id, id_property, archived=False)
+    if row is None:
+        raise NotFound(
+            f"{ot.singular.title()} {record_id} does not exist", context={"id": [record_id]}
+        )
+    current = _current_values(catalog, row)
+    values = _prepare(session, ot, catalog, raw, current)
+    ident = int(row["id"])
+    _check_unique(session, ot, catalog, values, ident)
+    changed = {
+        name: value
+        for name, value in values.items()
+        if format_value(value, catalog.by_name[name].type)
+        != format_value(current.get(name), catalog.by_name[name].type)
+    }
+    at = now or utcnow()
+    columns, custom = _split(catalog, changed, row["custom"] or {})
+    repo.update_row(session, ot, ident, {**columns, "custom": custom, "updated_at": at})
+    _flush_or_conflict(session, ot)
+    property_repo.add_history(session, _history_rows(ot, catalog, ident, changed, at, source))
+    fresh = repo.rows_by_id(session, ot, [ident], archived=None)[ident]
+    return _render(catalog, [fresh], [*ot.default_properties, *values.keys()])[0]
+
+
+def archive_record(session: Session, ot: ObjectType, record_id: str) -> None:
+    """Move a record to the recycle bin. Archiving an archived record is a no-op."""
+    ident = _parse_id(record_id, ot)
+    row = repo.rows_by_id(session, ot, [ident], archived=None).get(ident)
+    if row is None:
+        raise NotFound(
+            f"{ot.singular.title()} {record_id} does not exist", context={"id": [record_id]}
+        )
+    if not row["archived"]:
+        at = utcnow()
+        repo.update_row(session, ot, ident, {"archived": True, "archived_at": at})
+
+
+def restore_record(session: Session, ot: ObjectType, record_id: str) -> RecordView:
+    """Bring an archived record back; refused when its unique value is now taken."""
+    ident = _parse_id(record_id, ot)
+    catalog = properties.load_catalog(session, ot)
+    row = repo.rows_by_id(session, ot, [ident], archived=True).get(ident)
+    if row is None:
+        raise NotFound(
+            f"Archived {ot.singular} {record_id} does not exist", context={"id": [record_id]}
+        )
+    current = _current_values(catalog, row)
+    unique = {
+        n: v
+        for n, v in current.items()
+        if (p := catalog.get(n)) is not None and p.has_unique_value and v is not None
+    }
+    _check_unique(session, ot, catalog, unique, ident)
+    repo.update_row(
+        session, ot, ident, {"archived": False, "archived_at": None, "updated_at": utcnow()}
+    )
+    _flush_or_conflict(session, ot)
+    fresh = repo.rows_by_id(session, ot, [ident], archived=None)[ident]
+    return _render(catalog, [fresh], None)[0]

@@ -1,0 +1,171 @@
+"""CRM records. Built-in properties are typed columns named exactly like the property;
+custom properties live in the ``custom`` JSON document (see docs/architecture.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Boolean, Index, String, Text, false, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from revline.kit.db import Base, JSONDocument, Number, UTCDateTime
+from revline.models._columns import BigId
+
+
+class RecordColumns:
+    """Columns every CRM record table has."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    archived: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    custom: Mapped[dict[str, Any]] = mapped_column(
+        JSONDocument, nullable=False, default=dict, server_default=text("'{}'")
+    )
+    hubspot_owner_id: Mapped[int | None] = mapped_column(BigId)
+
+
+class Contact(RecordColumns, Base):
+    __tablename__ = "contacts"
+
+    email: Mapped[str | None] = mapped_column(String(254))
+    firstname: Mapped[str | None] = mapped_column(String(255))
+    lastname: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    mobilephone: Mapped[str | None] = mapped_column(String(64))
+    company: Mapped[str | None] = mapped_column(String(255))
+    jobtitle: Mapped[str | None] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(512))
+    address: Mapped[str | None] = mapped_column(String(512))
+    city: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str | None] = mapped_column(String(255))
+    zip: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str | None] = mapped_column(String(255))
+    lifecyclestage: Mapped[str | None] = mapped_column(String(100))
+    hs_lead_status: Mapped[str | None] = mapped_column(String(100))
+    hs_analytics_source: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        Index(
+            "uq_contacts_email_active",
+            "email",
+            unique=True,
+            sqlite_where=text("archived = 0"),
+            postgresql_where=text("archived = false"),
+        ),
+        Index("ix_contacts_archived_id", "archived", "id"),
+        Index("ix_contacts_lifecyclestage", "lifecyclestage"),
+        Index("ix_contacts_hs_lead_status", "hs_lead_status"),
+        Index("ix_contacts_owner", "hubspot_owner_id"),
+        Index("ix_contacts_created_at", "created_at"),
+        Index("ix_contacts_updated_at", "updated_at"),
+        Index("ix_contacts_lastname", "lastname"),
+    )
+
+
+class Company(RecordColumns, Base):
+    __tablename__ = "companies"
+
+    name: Mapped[str | None] = mapped_column(String(255))
+    domain: Mapped[str | None] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(512))
+    phone: Mapped[str | None] = mapped_column(String(64))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(512))
+    city: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str | None] = mapped_column(String(255))
+    zip: Mapped[str | None] = mapped_column(String(32))
+    country: Mapped[str | None] = mapped_column(String(255))
+    numberofemployees: Mapped[Decimal | None] = mapped_column(Number)
+    annualrevenue: Mapped[Decimal | None] = mapped_column(Number)
+    lifecyclestage: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        Index(
+            "uq_companies_domain_active",
+            "domain",
+            unique=True,
+            sqlite_where=text("archived = 0"),
+            postgresql_where=text("archived = false"),
+        ),
+        Index("ix_companies_archived_id", "archived", "id"),
+        Index("ix_companies_name", "name"),
+        Index("ix_companies_owner", "hubspot_owner_id"),
+        Index("ix_companies_lifecyclestage", "lifecyclestage"),
+        Index("ix_companies_created_at", "created_at"),
+    )
+
+
+class Deal(RecordColumns, Base):
+    __tablename__ = "deals"
+
+    dealname: Mapped[str | None] = mapped_column(String(255))
+    amount: Mapped[Decimal | None] = mapped_column(Number)
+    deal_currency_code: Mapped[str | None] = mapped_column(String(3))
+    pipeline: Mapped[str | None] = mapped_column(String(64))
+    dealstage: Mapped[str | None] = mapped_column(String(64))
+    closedate: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dealtype: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    hs_priority: Mapped[str | None] = mapped_column(String(32))
+    hs_deal_stage_probability: Mapped[Decimal | None] = mapped_column(Number)
+    hs_is_closed: Mapped[bool | None] = mapped_column(Boolean)
+    hs_is_closed_won: Mapped[bool | None] = mapped_column(Boolean)
+    hs_is_closed_lost: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_deals_archived_id", "archived", "id"),
+        Index("ix_deals_pipeline_stage", "pipeline", "dealstage"),
+        Index("ix_deals_owner", "hubspot_owner_id"),
+        Index("ix_deals_closedate", "closedate"),
+        Index("ix_deals_created_at", "created_at"),
+    )
+
+
+class Engagement(RecordColumns, Base):
+    """Calls, emails, meetings, notes and tasks share one table, told apart by type."""
+
+    __tablename__ = "engagements"
+
+    engagement_type: Mapped[str] = mapped_column(String(16), nullable=False)
+    hs_timestamp: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hs_note_body: Mapped[str | None] = mapped_column(Text)
+    hs_call_title: Mapped[str | None] = mapped_column(String(512))
+    hs_call_body: Mapped[str | None] = mapped_column(Text)
+    hs_call_direction: Mapped[str | None] = mapped_column(String(16))
+    hs_call_duration: Mapped[Decimal | None] = mapped_column(Number)
+    hs_call_disposition: Mapped[str | None] = mapped_column(String(64))
+    hs_call_status: Mapped[str | None] = mapped_column(String(32))
+    hs_email_subject: Mapped[str | None] = mapped_column(String(998))
+    hs_email_text: Mapped[str | None] = mapped_column(Text)
+    hs_email_direction: Mapped[str | None] = mapped_column(String(32))
+    hs_email_status: Mapped[str | None] = mapped_column(String(32))
+    hs_meeting_title: Mapped[str | None] = mapped_column(String(512))
+    hs_meeting_body: Mapped[str | None] = mapped_column(Text)
+    hs_meeting_start_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hs_meeting_end_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hs_meeting_outcome: Mapped[str | None] = mapped_column(String(32))
+    hs_task_subject: Mapped[str | None] = mapped_column(String(512))
+    hs_task_body: Mapped[str | None] = mapped_column(Text)
+    hs_task_status: Mapped[str | None] = mapped_column(String(32))
+    hs_task_priority: Mapped[str | None] = mapped_column(String(16))
+    hs_task_type: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        Index("ix_engagements_type_archived_id", "engagement_type", "archived", "id"),
+        Index("ix_engagements_hs_timestamp", "hs_timestamp"),
+        Index("ix_engagements_owner", "hubspot_owner_id"),
+    )
+
+
+RECORD_MODELS: dict[str, type[RecordColumns]] = {
+    "contacts": Contact,
+    "companies": Company,
+    "deals": Deal,
+    "engagements": Engagement,
+}
