@@ -118,12 +118,16 @@ def create_property(
 
 @router.get("/crm/v3/properties/{object_type}/{property_name}")
 def get_property(
-    request: Request, object_type: str, property_name: str, principal: CurrentPrincipal
+    request: Request,
+    object_type: str,
+    property_name: str,
+    principal: CurrentPrincipal,
+    archived: bool = False,
 ) -> dict[str, Any]:
-    """Read one property definition."""
+    """Read one property definition (with archived=true: one that has been archived)."""
     ot = access_object_type(object_type)
     with unit_of_work(request) as session:
-        return property_out(service.access_property(session, ot, property_name))
+        return property_out(service.access_property(session, ot, property_name, archived=archived))
 
 
 @router.patch("/crm/v3/properties/{object_type}/{property_name}")

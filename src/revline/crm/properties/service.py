@@ -174,18 +174,24 @@ def list_properties(
     return [_to_def(ot, r) for r in repo.list_definitions(session, ot.name, archived=archived)]
 
 
-def _access_row(session: Session, ot: ObjectType, name: str) -> PropertyDefinition:
+def _access_row(
+    session: Session, ot: ObjectType, name: str, *, archived: bool = False
+) -> PropertyDefinition:
     row = repo.get_definition(session, ot.name, name)
-    if row is None or row.archived:
+    if row is None or row.archived != archived:
+        state = "Archived property" if archived else "Property"
         raise NotFound(
-            f"Property {name} does not exist for {ot.name}",
+            f"{state} {name} does not exist for {ot.name}",
             context={"propertyName": [name]},
         )
     return row
 
 
-def access_property(session: Session, ot: ObjectType, name: str) -> PropertyDef:
-    return _to_def(ot, _access_row(session, ot, name))
+def access_property(
+    session: Session, ot: ObjectType, name: str, *, archived: bool = False
+) -> PropertyDef:
+    """A live definition, or with ``archived=True`` an archived one (as HubSpot reads them)."""
+    return _to_def(ot, _access_row(session, ot, name, archived=archived))
 
 
 def _check_options(prop_type: str, options: list[dict[str, Any]] | None) -> list[dict[str, Any]]:

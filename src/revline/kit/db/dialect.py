@@ -25,5 +25,6 @@ def json_number(dialect: str, column: Any, key: str) -> ColumnElement[Any]:
 
 def json_has_key(dialect: str, column: Any, key: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
-        return column.op("?")(literal(key, String))
+        has_key: ColumnElement[bool] = column.op("?")(literal(key, String))
+        return has_key
     return func.json_extract(column, f'$."{key}"').is_not(None)
