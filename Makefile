@@ -40,7 +40,7 @@ lint: $(VENV)/.installed-dev
 check: lint test
 
 bench-storage: $(VENV)/.installed-dev
-	$(BIN)/python bench/storage_layouts.py
+	$(BIN)/python bench/storage_layouts.py --layouts typed_json,eav,single_json,typed_json_composite
 
 clean:
 	rm -rf $(VENV) revline-demo.db revline-demo.db-wal revline-demo.db-shm

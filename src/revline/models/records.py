@@ -57,9 +57,10 @@ class Contact(RecordColumns, Base):
             postgresql_where=text("archived = false"),
         ),
         Index("ix_contacts_archived_id", "archived", "id"),
-        Index("ix_contacts_lifecyclestage", "lifecyclestage"),
-        Index("ix_contacts_hs_lead_status", "hs_lead_status"),
-        Index("ix_contacts_owner", "hubspot_owner_id"),
+        # Composite (filter, sort) indexes for the list views: see docs/architecture.md.
+        Index("ix_contacts_lifecyclestage_created", "lifecyclestage", "created_at"),
+        Index("ix_contacts_lead_status_created", "hs_lead_status", "created_at"),
+        Index("ix_contacts_owner_created", "hubspot_owner_id", "created_at"),
         Index("ix_contacts_created_at", "created_at"),
         Index("ix_contacts_updated_at", "updated_at"),
         Index("ix_contacts_lastname", "lastname"),
@@ -95,8 +96,8 @@ class Company(RecordColumns, Base):
         ),
         Index("ix_companies_archived_id", "archived", "id"),
         Index("ix_companies_name", "name"),
-        Index("ix_companies_owner", "hubspot_owner_id"),
-        Index("ix_companies_lifecyclestage", "lifecyclestage"),
+        Index("ix_companies_owner_created", "hubspot_owner_id", "created_at"),
+        Index("ix_companies_lifecyclestage_created", "lifecyclestage", "created_at"),
         Index("ix_companies_created_at", "created_at"),
     )
 
@@ -120,8 +121,8 @@ class Deal(RecordColumns, Base):
 
     __table_args__ = (
         Index("ix_deals_archived_id", "archived", "id"),
-        Index("ix_deals_pipeline_stage", "pipeline", "dealstage"),
-        Index("ix_deals_owner", "hubspot_owner_id"),
+        Index("ix_deals_pipeline_stage_close", "pipeline", "dealstage", "closedate"),
+        Index("ix_deals_owner_close", "hubspot_owner_id", "closedate"),
         Index("ix_deals_closedate", "closedate"),
         Index("ix_deals_created_at", "created_at"),
     )
@@ -158,8 +159,8 @@ class Engagement(RecordColumns, Base):
 
     __table_args__ = (
         Index("ix_engagements_type_archived_id", "engagement_type", "archived", "id"),
-        Index("ix_engagements_hs_timestamp", "hs_timestamp"),
-        Index("ix_engagements_owner", "hubspot_owner_id"),
+        Index("ix_engagements_type_timestamp", "engagement_type", "hs_timestamp"),
+        Index("ix_engagements_owner_timestamp", "hubspot_owner_id", "hs_timestamp"),
     )
 
 

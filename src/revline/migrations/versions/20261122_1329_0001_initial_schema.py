@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 13:04:07.530021
+Create Date: 2026-11-22 13:29:10.177585
 """
 
 from __future__ import annotations
@@ -94,9 +94,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_companies_archived_id", "companies", ["archived", "id"], unique=False)
     op.create_index("ix_companies_created_at", "companies", ["created_at"], unique=False)
-    op.create_index("ix_companies_lifecyclestage", "companies", ["lifecyclestage"], unique=False)
+    op.create_index(
+        "ix_companies_lifecyclestage_created",
+        "companies",
+        ["lifecyclestage", "created_at"],
+        unique=False,
+    )
     op.create_index("ix_companies_name", "companies", ["name"], unique=False)
-    op.create_index("ix_companies_owner", "companies", ["hubspot_owner_id"], unique=False)
+    op.create_index(
+        "ix_companies_owner_created", "companies", ["hubspot_owner_id", "created_at"], unique=False
+    )
     op.create_index(
         "uq_companies_domain_active",
         "companies",
@@ -146,10 +153,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_contacts_archived_id", "contacts", ["archived", "id"], unique=False)
     op.create_index("ix_contacts_created_at", "contacts", ["created_at"], unique=False)
-    op.create_index("ix_contacts_hs_lead_status", "contacts", ["hs_lead_status"], unique=False)
     op.create_index("ix_contacts_lastname", "contacts", ["lastname"], unique=False)
-    op.create_index("ix_contacts_lifecyclestage", "contacts", ["lifecyclestage"], unique=False)
-    op.create_index("ix_contacts_owner", "contacts", ["hubspot_owner_id"], unique=False)
+    op.create_index(
+        "ix_contacts_lead_status_created",
+        "contacts",
+        ["hs_lead_status", "created_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_contacts_lifecyclestage_created",
+        "contacts",
+        ["lifecyclestage", "created_at"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_contacts_owner_created", "contacts", ["hubspot_owner_id", "created_at"], unique=False
+    )
     op.create_index("ix_contacts_updated_at", "contacts", ["updated_at"], unique=False)
     op.create_index(
         "uq_contacts_email_active",
@@ -198,8 +217,15 @@ def upgrade() -> None:
     op.create_index("ix_deals_archived_id", "deals", ["archived", "id"], unique=False)
     op.create_index("ix_deals_closedate", "deals", ["closedate"], unique=False)
     op.create_index("ix_deals_created_at", "deals", ["created_at"], unique=False)
-    op.create_index("ix_deals_owner", "deals", ["hubspot_owner_id"], unique=False)
-    op.create_index("ix_deals_pipeline_stage", "deals", ["pipeline", "dealstage"], unique=False)
+    op.create_index(
+        "ix_deals_owner_close", "deals", ["hubspot_owner_id", "closedate"], unique=False
+    )
+    op.create_index(
+        "ix_deals_pipeline_stage_close",
+        "deals",
+        ["pipeline", "dealstage", "closedate"],
+        unique=False,
+    )
     op.create_table(
         "engagements",
         sa.Column("engagement_type", sa.String(length=16), nullable=False),
@@ -250,12 +276,22 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_engagements")),
     )
-    op.create_index("ix_engagements_hs_timestamp", "engagements", ["hs_timestamp"], unique=False)
-    op.create_index("ix_engagements_owner", "engagements", ["hubspot_owner_id"], unique=False)
+    op.create_index(
+        "ix_engagements_owner_timestamp",
+        "engagements",
+        ["hubspot_owner_id", "hs_timestamp"],
+        unique=False,
+    )
     op.create_index(
         "ix_engagements_type_archived_id",
         "engagements",
         ["engagement_type", "archived", "id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_engagements_type_timestamp",
+        "engagements",
+        ["engagement_type", "hs_timestamp"],
         unique=False,
     )
     op.create_table(
@@ -458,16 +494,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("team_id", "user_id", name=op.f("pk_team_members")),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        # Custom property values: GIN (jsonb_path_ops) answers equality/containment filters.
-        for table in ("contacts", "companies", "deals", "engagements"):
-            op.create_index(
-                f"ix_{table}_custom_gin",
-                table,
-                ["custom"],
-                postgresql_using="gin",
-                postgresql_ops={"custom": "jsonb_path_ops"},
-            )
 
 
 def downgrade() -> None:
@@ -483,12 +509,12 @@ def downgrade() -> None:
     op.drop_table("property_definitions")
     op.drop_index("ix_pipelines_object_type", table_name="pipelines")
     op.drop_table("pipelines")
+    op.drop_index("ix_engagements_type_timestamp", table_name="engagements")
     op.drop_index("ix_engagements_type_archived_id", table_name="engagements")
-    op.drop_index("ix_engagements_owner", table_name="engagements")
-    op.drop_index("ix_engagements_hs_timestamp", table_name="engagements")
+    op.drop_index("ix_engagements_owner_timestamp", table_name="engagements")
     op.drop_table("engagements")
-    op.drop_index("ix_deals_pipeline_stage", table_name="deals")
-    op.drop_index("ix_deals_owner", table_name="deals")
+    op.drop_index("ix_deals_pipeline_stage_close", table_name="deals")
+    op.drop_index("ix_deals_owner_close", table_name="deals")
     op.drop_index("ix_deals_created_at", table_name="deals")
     op.drop_index("ix_deals_closedate", table_name="deals")
     op.drop_index("ix_deals_archived_id", table_name="deals")
@@ -500,10 +526,10 @@ def downgrade() -> None:
         postgresql_where=sa.text("archived = false"),
     )
     op.drop_index("ix_contacts_updated_at", table_name="contacts")
-    op.drop_index("ix_contacts_owner", table_name="contacts")
-    op.drop_index("ix_contacts_lifecyclestage", table_name="contacts")
+    op.drop_index("ix_contacts_owner_created", table_name="contacts")
+    op.drop_index("ix_contacts_lifecyclestage_created", table_name="contacts")
+    op.drop_index("ix_contacts_lead_status_created", table_name="contacts")
     op.drop_index("ix_contacts_lastname", table_name="contacts")
-    op.drop_index("ix_contacts_hs_lead_status", table_name="contacts")
     op.drop_index("ix_contacts_created_at", table_name="contacts")
     op.drop_index("ix_contacts_archived_id", table_name="contacts")
     op.drop_table("contacts")
@@ -513,9 +539,9 @@ def downgrade() -> None:
         sqlite_where=sa.text("archived = 0"),
         postgresql_where=sa.text("archived = false"),
     )
-    op.drop_index("ix_companies_owner", table_name="companies")
+    op.drop_index("ix_companies_owner_created", table_name="companies")
     op.drop_index("ix_companies_name", table_name="companies")
-    op.drop_index("ix_companies_lifecyclestage", table_name="companies")
+    op.drop_index("ix_companies_lifecyclestage_created", table_name="companies")
     op.drop_index("ix_companies_created_at", table_name="companies")
     op.drop_index("ix_companies_archived_id", table_name="companies")
     op.drop_table("companies")
