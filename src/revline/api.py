@@ -143,6 +143,10 @@ def install_error_handlers(app: FastAPI) -> None:
             error = NotFound(f"No route for {request.method} {request.url.path}")
         elif exc.status_code == 405:
             error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        elif 400 <= exc.status_code < 500:
+            # Starlette's own 4xx answers (an undecodable body, say) are bad input.
+            error = RevlineValidationError(str(exc.detail))
+            error.status_code = exc.status_code
         else:
             error = RevlineError(str(exc.detail))
             error.status_code = exc.status_code

@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         description="Self-hosted CRM. The /crm/v3 and /crm/v4 paths follow HubSpot's public "
         "CRM API; /revline/v1 holds Revline's own endpoints.",
         redirect_slashes=False,
+        # HubSpot clients do send JSON without a Content-Type now and then; parse it anyway.
+        strict_content_type=False,
     )
     app.state.settings = settings
     app.state.db = db

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from revline.auth import repository as repo
 from revline.errors import Conflict, ErrorDetail, NotFound, Unauthorized, ValidationError
 from revline.kit.time import utcnow
+from revline.kit.validation import is_storable
 from revline.models import ApiToken, Team, TeamMember, User
 
 TOKEN_PREFIX = "pat-rl1-"
@@ -55,7 +56,7 @@ def create_user(
     team: str | None = None,
 ) -> User:
     email = email.strip().lower()
-    if not _EMAIL.match(email):
+    if not _EMAIL.match(email) or not is_storable(email):
         raise ValidationError(
             f"'{email}' is not a valid email address",
             errors=[ErrorDetail("invalid email", "INVALID_EMAIL", {"email": [email]})],
@@ -106,12 +107,14 @@ def get_user(session: Session, user_id: int) -> User | None:
 
 
 def get_user_by_email(session: Session, email: str) -> User | None:
-    return repo.get_user_by_email(session, email)
+    return repo.get_user_by_email(session, email) if is_storable(email) else None
 
 
 def list_users(
     session: Session, *, archived: bool, after_id: int | None, limit: int, email: str | None
 ) -> Sequence[User]:
+    if email is not None and not is_storable(email):
+        return []  # PostgreSQL refuses to compare with text holding NUL; no email holds one
     return repo.list_users(session, archived=archived, after_id=after_id, limit=limit, email=email)
 
 

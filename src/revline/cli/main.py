@@ -197,6 +197,9 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the demo when it is ready.")
     ] = True,
     reset: Annotated[bool, typer.Option(help="Start from an empty SQLite demo file.")] = False,
+    scale: Annotated[
+        float, typer.Option(hidden=True, min=0.01, max=10.0, help="Size factor (1 = full).")
+    ] = 1.0,
 ) -> None:
     """Create a workspace with realistic demo data, then serve it and print a token."""
     import uvicorn
@@ -232,16 +235,18 @@ def demo(
                 bar.update(tasks[step], completed=done, total=total)
 
             with db.unit_of_work() as session:
-                summary = demo_data.generate(session, seed=seed, progress=progress)
+                summary = demo_data.generate(session, seed=seed, progress=progress, scale=scale)
         console.print(summary.describe())
     with db.unit_of_work() as session:
         issued = auth_service.create_token(session, name="demo")
     base = f"http://{host}:{port}"
-    console.print(f"\nRevline demo at [bold]{base}[/bold]  (API docs: {base}/docs)")
-    console.print(f"API token: [bold]{issued.token}[/bold]")
+    # soft_wrap: the token and the curl line must stay copy-pasteable at any terminal width.
+    console.print(f"\nRevline demo at [bold]{base}[/bold]  (API docs: {base}/docs)", soft_wrap=True)
+    console.print(f"API token: [bold]{issued.token}[/bold]", soft_wrap=True)
     console.print(
         f'Try: curl -H "Authorization: Bearer {issued.token}" '
-        f'"{base}/crm/v3/objects/contacts?limit=3"'
+        f'"{base}/crm/v3/objects/contacts?limit=3"',
+        soft_wrap=True,
     )
     if serve_after:
         configure(settings.log_level)

@@ -10,6 +10,19 @@ from revline.errors import ErrorDetail, ValidationError
 
 T = TypeVar("T")
 
+MAX_ID = 2**63 - 1  # the largest value of a BIGINT key
+
+
+def parse_id(text: str) -> int | None:
+    """A record id from client text, or None when it cannot be one (no 500s on "²" or 10**30)."""
+    text = text.strip()
+    # isdigit() alone accepts "²" and other digits int() refuses; the length check keeps
+    # int() away from its 4300-digit limit.
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
@@ -29,9 +42,10 @@ def parse_after(after: str | None) -> int | None:
     """Decode an id cursor; ``None`` or empty means the first page."""
     if after is None or after == "":
         return None
-    if not after.isdigit():
+    value = parse_id(after)
+    if value is None:
         raise ValidationError(
             f"'after' must be a cursor returned by a previous page, not '{after}'",
             errors=[ErrorDetail("invalid cursor", "INVALID_CURSOR", {"after": [after]})],
         )
-    return int(after)
+    return value

@@ -19,7 +19,8 @@ def ensure_utc(value: datetime) -> datetime:
 def iso_ms(value: datetime) -> str:
     """``2024-05-01T12:34:56.789Z``: the only timestamp format the API emits."""
     value = ensure_utc(value)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # Not strftime: its %Y drops the leading zeros of years before 1000 on glibc.
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def from_epoch_ms(ms: int) -> datetime:

@@ -6,7 +6,7 @@ from revline.crm.records.context import WriteContext
 
 
 def prepare(ctx: WriteContext) -> None:
-    if ctx.effective("hs_timestamp") is None:
+    if ctx.effective("hs_timestamp") is None and not ctx.has_problem("hs_timestamp"):
         ctx.problem(
             "hs_timestamp", "REQUIRED", f"hs_timestamp is required for {ctx.object_type.name}"
         )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from revline.auth import service as auth_service
 from revline.errors import NotFound, ValidationError
-from revline.kit.pagination import Page, paginate, parse_after
+from revline.kit.pagination import Page, paginate, parse_after, parse_id
 from revline.models import User
 
 
@@ -69,7 +69,8 @@ def access_owner(
 ) -> Owner:
     if id_property not in ("id", "userId"):
         raise ValidationError("idProperty must be 'id' or 'userId'")
-    user = auth_service.get_user(session, int(owner_id)) if owner_id.isdigit() else None
+    ident = parse_id(owner_id)
+    user = auth_service.get_user(session, ident) if ident is not None else None
     if user is None or user.archived != archived:
         raise NotFound(f"Owner {owner_id} does not exist", context={"ownerId": [owner_id]})
     return _owners(session, [user])[0]

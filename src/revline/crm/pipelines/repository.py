@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from revline.models import Deal, Pipeline, PipelineStage
+from revline.kit.db import UTCDateTime
+from revline.kit.validation import is_storable
+from revline.models import Deal, Pipeline, PipelineStage, PropertyHistory
 
 
 def list_pipelines(session: Session, object_type: str, *, archived: bool) -> Sequence[Pipeline]:
@@ -19,11 +23,12 @@ def list_pipelines(session: Session, object_type: str, *, archived: bool) -> Seq
 
 
 def get_pipeline(session: Session, pipeline_id: str) -> Pipeline | None:
-    return session.get(Pipeline, pipeline_id)
+    # PostgreSQL refuses to compare with text holding NUL; no stored id holds one.
+    return session.get(Pipeline, pipeline_id) if is_storable(pipeline_id) else None
 
 
 def get_stage(session: Session, stage_id: str) -> PipelineStage | None:
-    return session.get(PipelineStage, stage_id)
+    return session.get(PipelineStage, stage_id) if is_storable(stage_id) else None
 
 
 def add(session: Session, obj: Pipeline | PipelineStage) -> None:
@@ -55,3 +60,27 @@ def deal_count_in_pipeline(session: Session, pipeline_id: str) -> int:
         )
         or 0
     )
+
+
+def sync_deals_in_stage(
+    session: Session, stage_id: str, fields: dict[str, tuple[Any, str]], at: datetime
+) -> None:
+    """Set each field to its value on every deal in the stage; ``fields`` maps a column to
+    (typed value, history text). History rows are written only where the value changes."""
+    for name, (value, text) in fields.items():
+        column = Deal.__table__.c[name]
+        differs = (Deal.dealstage == stage_id) & column.is_distinct_from(value)
+        session.execute(
+            insert(PropertyHistory).from_select(
+                ["object_type", "record_id", "name", "value", "changed_at", "source_type"],
+                select(
+                    literal("deals"),
+                    Deal.id,
+                    literal(name),
+                    literal(text),
+                    literal(at, UTCDateTime),
+                    literal("CALCULATED"),
+                ).where(differs),
+            )
+        )
+        session.execute(update(Deal).where(differs).values({name: value, "updated_at": at}))

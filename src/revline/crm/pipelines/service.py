@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from revline.crm.pipelines import repository as repo
+from revline.crm.properties.values import format_number
 from revline.errors import ErrorDetail, NotFound, ValidationError
 from revline.kit.time import utcnow
+from revline.kit.validation import check_int32, check_text
 from revline.models import Pipeline, PipelineStage
 
 PIPELINE_OBJECT_TYPES = {"deals": "deals", "deal": "deals", "0-3": "deals"}
@@ -95,13 +97,25 @@ def _parse_metadata(meta: dict[str, Any], where: str) -> tuple[Decimal | None, b
 
 
 def _check_label(label: str, where: str) -> str:
-    label = (label or "").strip()
+    label = check_text(label or "", "label").strip()
     if not label:
         raise ValidationError(
             f"{where}: label must not be empty",
             errors=[ErrorDetail("empty label", "REQUIRED", {"label": [""]})],
         )
     return label
+
+
+def _check_new_id(
+    session: Session, model: type[Pipeline] | type[PipelineStage], ident: str, field: str
+) -> None:
+    """A client-chosen id must fit the column and be free (ids are global, not per pipeline)."""
+    check_text(ident, field)
+    if len(ident) > 64 or repo.id_taken(session, model, ident):
+        raise ValidationError(
+            f"{field} '{ident}' is taken or longer than 64 characters",
+            errors=[ErrorDetail("id not available", "INVALID_ID", {field: [ident]})],
+        )
 
 
 def _check_unique_stage_labels(labels: list[str]) -> None:
@@ -221,8 +235,19 @@ def create_pipeline(
     labels = [_check_label(s.label, f"stage {i}") for i, s in enumerate(stages)]
     _check_unique_stage_labels(labels)
     parsed = [_parse_metadata(s.metadata, f"stage '{s.label}'") for s in stages]
-    if pipeline_id is not None and repo.id_taken(session, Pipeline, pipeline_id):
-        raise ValidationError(f"Pipeline id '{pipeline_id}' is taken")
+    check_int32(display_order, "displayOrder")
+    for s in stages:
+        check_int32(s.display_order, "stages.displayOrder")
+    if pipeline_id:
+        _check_new_id(session, Pipeline, pipeline_id, "pipelineId")
+    chosen = [s.stage_id for s in stages if s.stage_id]
+    for stage_id in chosen:
+        _check_new_id(session, PipelineStage, stage_id, "stageId")
+    if len(set(chosen)) != len(chosen):
+        raise ValidationError(
+            "Stage ids must be unique",
+            errors=[ErrorDetail("duplicate stage id", "INVALID_ID", {"stageId": chosen})],
+        )
     now = utcnow()
     pipeline = Pipeline(
         id=pipeline_id or _new_id(session, Pipeline),
@@ -277,7 +302,7 @@ def update_pipeline(
         _check_unique_pipeline_label(session, object_type, label, pipeline.id)
         pipeline.label = label
     if display_order is not None:
-        pipeline.display_order = display_order
+        pipeline.display_order = check_int32(display_order, "displayOrder")
     if archived is True:
         _archive_pipeline(session, pipeline)
     pipeline.updated_at = utcnow()
@@ -298,9 +323,17 @@ def replace_pipeline(
     pipeline = access_pipeline(session, object_type, pipeline_id)
     label = _check_label(label, "pipeline")
     _check_unique_pipeline_label(session, object_type, label, pipeline.id)
+    if not stages:
+        raise ValidationError(
+            "A pipeline needs at least one stage",
+            errors=[ErrorDetail("no stages", "REQUIRED", {"stages": [""]})],
+        )
     labels = [_check_label(s.label, f"stage {i}") for i, s in enumerate(stages)]
     _check_unique_stage_labels(labels)
     parsed = [_parse_metadata(s.metadata, f"stage '{s.label}'") for s in stages]
+    check_int32(display_order, "displayOrder")
+    for s in stages:
+        check_int32(s.display_order, "stages.displayOrder")
     current = {s.id: s for s in live_stages(pipeline)}
     by_label = {s.label.casefold(): s for s in current.values()}
     kept: set[str] = set()
@@ -308,9 +341,13 @@ def replace_pipeline(
     for s, stage_label, (prob, closed) in zip(stages, labels, parsed, strict=True):
         match = current.get(s.stage_id or "") or by_label.get(stage_label.casefold())
         if match is not None:
+            changed = (match.probability, match.is_closed) != (prob, closed)
             match.label, match.display_order = stage_label, s.display_order
             match.probability, match.is_closed, match.updated_at = prob, closed, now
             kept.add(match.id)
+            if changed:
+                session.flush()
+                sync_deals_with_stage(session, match)
         else:
             repo.add(
                 session,
@@ -325,6 +362,9 @@ def replace_pipeline(
                     updated_at=now,
                 ),
             )
+    # Reload the stage list so the new stages count when the last-stage rule is checked.
+    session.flush()
+    session.refresh(pipeline)
     for stage in current.values():
         if stage.id not in kept:
             _archive_stage(session, stage)
@@ -361,6 +401,7 @@ def create_stage(
     label = _check_label(stage.label, "stage")
     _check_unique_stage_labels([s.label for s in live_stages(pipeline)] + [label])
     prob, closed = _parse_metadata(stage.metadata, f"stage '{label}'")
+    check_int32(stage.display_order, "displayOrder")
     now = utcnow()
     row = PipelineStage(
         id=_new_id(session, PipelineStage),
@@ -405,7 +446,7 @@ def update_stage(
         )
         stage.label = label
     if display_order is not None:
-        stage.display_order = display_order
+        stage.display_order = check_int32(display_order, "displayOrder")
     if metadata is not None:
         merged = {
             "probability": str(stage.probability) if stage.probability is not None else None,
@@ -417,7 +458,30 @@ def update_stage(
         _archive_stage(session, stage)
     stage.updated_at = utcnow()
     session.flush()
+    if metadata is not None:
+        sync_deals_with_stage(session, stage)
     return stage
+
+
+def sync_deals_with_stage(session: Session, stage: PipelineStage) -> None:
+    """Bring the stage-derived fields of every deal in ``stage`` in line with its metadata.
+
+    One set-based statement per field, whatever the number of deals; each deal whose value
+    changes gets a history row with source CALCULATED.
+    """
+    closed, won, lost = stage_outcome(stage)
+    probability = stage.probability if stage.probability is not None else Decimal(0)
+    repo.sync_deals_in_stage(
+        session,
+        stage.id,
+        {
+            "hs_deal_stage_probability": (probability, format_number(probability)),
+            "hs_is_closed": (closed, "true" if closed else "false"),
+            "hs_is_closed_won": (won, "true" if won else "false"),
+            "hs_is_closed_lost": (lost, "true" if lost else "false"),
+        },
+        utcnow(),
+    )
 
 
 def _archive_stage(session: Session, stage: PipelineStage) -> None:

@@ -16,6 +16,7 @@ from revline.crm.properties.builtins import BUILTIN_GROUPS, BUILTIN_PROPERTIES, 
 from revline.crm.properties.values import TypedValue, ValueProblem, parse_value
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
 from revline.kit.time import utcnow
+from revline.kit.validation import check_int32, check_text, is_storable
 from revline.models import PropertyDefinition, PropertyGroup
 
 PROPERTY_TYPES = ("string", "number", "date", "datetime", "enumeration", "bool")
@@ -30,7 +31,8 @@ FIELD_TYPES: dict[str, tuple[str, ...]] = {
 # Built-in enumerations whose options are other records (owners, pipelines, stages):
 # their values are checked by the record rules, not against a stored option list.
 DYNAMIC_OPTIONS = frozenset({"hubspot_owner_id", "pipeline", "dealstage"})
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+# \Z, not $: "$" also matches before a trailing newline.
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}\Z")
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,23 @@ def _to_def(ot: ObjectType, row: PropertyDefinition) -> PropertyDef:
     )
 
 
+_CATALOGS = "revline.property_catalogs"
+
+
 def load_catalog(session: Session, ot: ObjectType) -> Catalog:
-    rows = repo.list_definitions(session, ot.name, archived=False)
-    return Catalog(object_type=ot, by_name={r.name: _to_def(ot, r) for r in rows})
+    """Every live property of ``ot``, read once per unit of work (imports write thousands of
+    records in one); any change to a definition in the same unit of work drops the copy."""
+    cache: dict[str, Catalog] = session.info.setdefault(_CATALOGS, {})
+    catalog = cache.get(ot.name)
+    if catalog is None:
+        rows = repo.list_definitions(session, ot.name, archived=False)
+        catalog = Catalog(object_type=ot, by_name={r.name: _to_def(ot, r) for r in rows})
+        cache[ot.name] = catalog
+    return catalog
+
+
+def _definitions_changed(session: Session) -> None:
+    session.info.pop(_CATALOGS, None)
 
 
 # --- defaults ---------------------------------------------------------------------------
@@ -162,6 +178,7 @@ def ensure_builtin_definitions(session: Session) -> int:
                 )
             )
     repo.add_all(session, new)
+    _definitions_changed(session)
     return len(new)
 
 
@@ -177,7 +194,7 @@ def list_properties(
 def _access_row(
     session: Session, ot: ObjectType, name: str, *, archived: bool = False
 ) -> PropertyDefinition:
-    row = repo.get_definition(session, ot.name, name)
+    row = repo.get_definition(session, ot.name, name) if is_storable(name) else None
     if row is None or row.archived != archived:
         state = "Archived property" if archived else "Property"
         raise NotFound(
@@ -232,17 +249,20 @@ def _check_options(prop_type: str, options: list[dict[str, Any]] | None) -> list
                 ],
             )
         seen.add(value)
-        cleaned.append(
-            {
-                "label": str(opt.get("label") or value),
-                "value": value,
-                "hidden": bool(opt.get("hidden", False)),
-                "displayOrder": int(
-                    opt.get("displayOrder", i) if opt.get("displayOrder") is not None else i
-                ),
-                **({"description": str(opt["description"])} if opt.get("description") else {}),
-            }
-        )
+        option: dict[str, Any] = {
+            "label": str(opt.get("label") or value),
+            "value": value,
+            "hidden": bool(opt.get("hidden", False)),
+            "displayOrder": check_int32(
+                int(opt.get("displayOrder", i) if opt.get("displayOrder") is not None else i),
+                "options.displayOrder",
+            ),
+            **({"description": str(opt["description"])} if opt.get("description") else {}),
+        }
+        for key in ("label", "value", "description"):
+            if key in option:
+                check_text(option[key], f"options.{key}")
+        cleaned.append(option)
     return cleaned
 
 
@@ -267,7 +287,7 @@ def _check_types(prop_type: str, field_type: str) -> None:
 
 
 def _check_group(session: Session, ot: ObjectType, group_name: str) -> None:
-    group = repo.get_group(session, ot.name, group_name)
+    group = repo.get_group(session, ot.name, group_name) if is_storable(group_name) else None
     if group is None or group.archived:
         raise ValidationError(
             f"Property group '{group_name}' does not exist for {ot.name}",
@@ -304,6 +324,9 @@ def create_property(
             f"Property name '{name}' uses the reserved prefix 'hs_'",
             errors=[ErrorDetail("reserved prefix", "INVALID_PROPERTY_NAME", {"name": [name]})],
         )
+    check_text(label, "label")
+    check_text(description, "description")
+    check_int32(display_order, "displayOrder")
     existing = repo.get_definition(session, ot.name, name)
     if existing is not None:
         state = " (archived)" if existing.archived else ""
@@ -346,6 +369,7 @@ def create_property(
         updated_at=now,
     )
     repo.add(session, row)
+    _definitions_changed(session)
     return _to_def(ot, row)
 
 
@@ -353,7 +377,13 @@ def update_property(
     session: Session, ot: ObjectType, name: str, changes: dict[str, Any]
 ) -> PropertyDef:
     """Apply a partial update. ``changes`` uses Python names (``field_type``, ``group_name``)."""
+    _definitions_changed(session)
     row = _access_row(session, ot, name)
+    for key in ("label", "description"):
+        if isinstance(changes.get(key), str):
+            check_text(changes[key], key)
+    if isinstance(changes.get("display_order"), int):
+        check_int32(changes["display_order"], "displayOrder")
     new_type = changes.get("type", row.type)
     new_field_type = changes.get("field_type", row.field_type)
     if row.hubspot_defined and (new_type != row.type or new_field_type != row.field_type):
@@ -417,6 +447,7 @@ def archive_property(session: Session, ot: ObjectType, name: str) -> None:
     row.archived = True
     row.archived_at = utcnow()
     row.updated_at = row.archived_at
+    _definitions_changed(session)
     session.flush()
 
 
@@ -428,7 +459,7 @@ def list_groups(session: Session, ot: ObjectType) -> list[PropertyGroup]:
 
 
 def access_group(session: Session, ot: ObjectType, name: str) -> PropertyGroup:
-    group = repo.get_group(session, ot.name, name)
+    group = repo.get_group(session, ot.name, name) if is_storable(name) else None
     if group is None or group.archived:
         raise NotFound(
             f"Property group {name} does not exist for {ot.name}", context={"groupName": [name]}
@@ -444,6 +475,8 @@ def create_group(
             f"Group name '{name}' must be lowercase letters, digits and underscores",
             errors=[ErrorDetail("invalid name", "INVALID_GROUP_NAME", {"name": [name]})],
         )
+    check_text(label, "label")
+    check_int32(display_order, "displayOrder")
     existing = repo.get_group(session, ot.name, name)
     if existing is not None and not existing.archived:
         raise Conflict(
@@ -466,9 +499,9 @@ def update_group(
 ) -> PropertyGroup:
     group = access_group(session, ot, name)
     if label is not None:
-        group.label = label
+        group.label = check_text(label, "label")
     if display_order is not None:
-        group.display_order = display_order
+        group.display_order = check_int32(display_order, "displayOrder")
     session.flush()
     return group
 

@@ -13,8 +13,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from revline.kit.time import ensure_utc, from_epoch_ms, iso_ms
+from revline.kit.validation import is_storable
 
 MAX_STRING_LENGTH = 65_536
+# Neither engine keeps more decimals usefully (SQLite stores REAL); absurd scales such as
+# 1e-1000000 would overflow PostgreSQL's numeric or bloat a JSON document.
+MAX_DECIMAL_PLACES = 20
 _EPOCH_MS = re.compile(r"^-?\d{9,15}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -36,8 +40,14 @@ def _as_text(raw: Any) -> str:
     if isinstance(raw, int | float | Decimal):
         return str(raw)
     if isinstance(raw, str):
+        _check_storable(raw)
         return raw
     raise ValueProblem("INVALID_TYPE", "must be a string, number or boolean")
+
+
+def _check_storable(text: str) -> None:
+    if not is_storable(text):
+        raise ValueProblem("INVALID_STRING", "must be valid Unicode text without NUL characters")
 
 
 def parse_number(raw: Any) -> Decimal:
@@ -52,13 +62,21 @@ def parse_number(raw: Any) -> Decimal:
         raise ValueProblem("INVALID_NUMBER", f"'{raw}' is not a finite number")
     if abs(value) >= Decimal("1e18"):
         raise ValueProblem("INVALID_NUMBER", f"'{raw}' is too large")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+        raise ValueProblem(
+            "INVALID_NUMBER", f"'{raw}' has more than {MAX_DECIMAL_PLACES} decimal places"
+        )
     return value
 
 
 def parse_datetime(raw: Any) -> datetime:
     text = _as_text(raw).strip()
-    if _EPOCH_MS.match(text):
-        return from_epoch_ms(int(text))
+    try:
+        if _EPOCH_MS.match(text):
+            return from_epoch_ms(int(text))
+    except (ValueError, OverflowError, OSError):
+        raise ValueProblem("INVALID_DATETIME", f"'{raw}' is out of range") from None
     if _DATE.match(text):
         try:
             return datetime.fromisoformat(text).replace(tzinfo=UTC)
@@ -68,7 +86,8 @@ def parse_datetime(raw: Any) -> datetime:
         return ensure_utc(
             datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         )
-    except ValueError:
+    # An offset can push year 1 or year 9999 out of range when converted to UTC.
+    except (ValueError, OverflowError):
         raise ValueProblem(
             "INVALID_DATETIME",
             f"'{raw}' is not an ISO-8601 datetime or epoch milliseconds",
@@ -78,7 +97,10 @@ def parse_datetime(raw: Any) -> datetime:
 def parse_date(raw: Any) -> date:
     text = _as_text(raw).strip()
     if _EPOCH_MS.match(text):
-        return from_epoch_ms(int(text)).date()
+        try:
+            return from_epoch_ms(int(text)).date()
+        except (ValueError, OverflowError, OSError):
+            raise ValueProblem("INVALID_DATE", f"'{raw}' is out of range") from None
     if _DATE.match(text):
         try:
             return date.fromisoformat(text)
@@ -144,7 +166,8 @@ def parse_value(raw: Any, prop_type: str, allowed: set[str] | None, field_type: 
 
 def format_number(value: Decimal) -> str:
     if value == value.to_integral_value():
-        return str(value.quantize(Decimal(1)))
+        # ``+ 0`` turns a negative zero into "0".
+        return str(value.quantize(Decimal(1)) + 0)
     return format(value.normalize(), "f")
 
 

@@ -32,5 +32,9 @@ class WriteContext:
             return self.values[name]
         return None if self.current is None else self.current.get(name)
 
+    def has_problem(self, name: str) -> bool:
+        """Whether ``name`` already has a problem (rules then add no second one for it)."""
+        return any(p.context.get("propertyName") == [name] for p in self.problems)
+
     def problem(self, name: str, code: str, message: str) -> None:
         self.problems.append(property_problem(name, code, message))

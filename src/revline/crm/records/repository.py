@@ -29,6 +29,12 @@ def _archived(table: Table, archived: bool | None) -> ColumnElement[bool]:
     return table.c.archived.is_(archived)
 
 
+def column_length(ot: ObjectType, column: str) -> int | None:
+    """The most characters a string column holds (PostgreSQL enforces it; SQLite does not)."""
+    length = getattr(table_for(ot).c[column].type, "length", None)
+    return length if isinstance(length, int) else None
+
+
 def insert_row(session: Session, ot: ObjectType, values: dict[str, Any]) -> int:
     table = table_for(ot)
     if ot.engagement_type is not None:
@@ -107,3 +113,16 @@ def find_by_custom(
     return (
         session.execute(select(table).where(cond).order_by(table.c.id).limit(1)).mappings().first()
     )
+
+
+def live_ids(session: Session, ot: ObjectType, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` are live (not archived) records of ``ot``."""
+    if not ids:
+        return set()
+    table = table_for(ot)
+    rows = session.execute(
+        select(table.c.id).where(
+            table.c.id.in_(ids), _scope(ot, table), table.c.archived.is_(False)
+        )
+    )
+    return {int(r[0]) for r in rows}

@@ -26,7 +26,7 @@ from revline.crm.properties.values import TypedValue, format_value
 from revline.crm.records import repository as repo
 from revline.crm.records.context import WriteContext
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
-from revline.kit.pagination import Page, paginate, parse_after
+from revline.kit.pagination import Page, paginate, parse_after, parse_id
 from revline.kit.time import utcnow
 from revline.models import PropertyHistory
 
@@ -163,9 +163,10 @@ def _views(
 
 def _parse_id(record_id: str | int, ot: ObjectType) -> int:
     text = str(record_id).strip()
-    if not text.isdigit():
+    ident = parse_id(text)
+    if ident is None:
         raise NotFound(f"{ot.singular.title()} {record_id} does not exist", context={"id": [text]})
-    return int(text)
+    return ident
 
 
 def _find_row(
@@ -191,6 +192,8 @@ def _find_row(
             ],
         )
     value = record_id.strip()
+    if "\x00" in value:
+        return None  # no stored value holds NUL, and PostgreSQL refuses to compare with one
     if id_property == "email":
         value = contact_rules.normalise_email(value)
     elif id_property == "domain":
@@ -269,10 +272,21 @@ def _check_owner(ctx: WriteContext) -> None:
     if owner is None:
         return
     text = str(owner).strip()
-    if not text.isdigit() or owners.missing_owner_ids(ctx.session, [int(text)]):
+    owner_id = parse_id(text)
+    if owner_id is None or owners.missing_owner_ids(ctx.session, [owner_id]):
         ctx.problem("hubspot_owner_id", "INVALID_OWNER_ID", f"{text} is not a valid owner id")
         return
     ctx.values["hubspot_owner_id"] = text
+
+
+def _check_lengths(ctx: WriteContext) -> None:
+    for name, value in ctx.values.items():
+        column = ctx.catalog.by_name[name].column
+        if not isinstance(value, str) or column is None or ctx.has_problem(name):
+            continue
+        limit = repo.column_length(ctx.object_type, column)
+        if limit is not None and len(value) > limit:
+            ctx.problem(name, "VALUE_TOO_LONG", f"longer than {limit} characters")
 
 
 def _prepare(
@@ -295,6 +309,7 @@ def _prepare(
     rule = _TYPE_RULES.get(ot.name)
     if rule is not None:
         rule(ctx)
+    _check_lengths(ctx)
     properties.raise_property_errors(ctx.problems)
     return ctx.values
 
@@ -394,7 +409,9 @@ def parse_association_inputs(ot: ObjectType, raw: Any) -> list[AssociationSpec]:
     specs: list[AssociationSpec] = []
     for i, item in enumerate(raw):
         try:
-            to_id = int(str(item["to"]["id"]))
+            to_id = parse_id(str(item["to"]["id"]))
+            if to_id is None:
+                raise ValueError
             types = item["types"]
             if not isinstance(types, list) or not types:
                 raise TypeError
@@ -407,7 +424,7 @@ def parse_association_inputs(ot: ObjectType, raw: Any) -> list[AssociationSpec]:
                         str(t.get("associationCategory", "HUBSPOT_DEFINED")),
                     )
                 )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise ValidationError(
                 f'associations[{i}] must look like {{"to": {{"id": "123"}}, "types": '
                 '[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}]}',
@@ -429,7 +446,7 @@ def _apply_associations(
 ) -> None:
     for spec in specs:
         target = lookup(spec.to_type)
-        if not repo.rows_by_id(session, target, [spec.to_id], archived=False):
+        if not repo.live_ids(session, target, [spec.to_id]):
             raise ValidationError(
                 f"Cannot associate with {target.singular} {spec.to_id}: it does not exist",
                 errors=[

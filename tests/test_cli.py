@@ -1,0 +1,153 @@
+"""The `revline` command line against a temporary SQLite file."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+from typer.testing import CliRunner, Result
+
+from revline import demo
+from revline.app import create_app
+from revline.cli.main import app
+from revline.config import Settings
+
+# Wide enough that rich never wraps a line we look at.
+runner = CliRunner(env={"COLUMNS": "200", "REVLINE_DATABASE_URL": None})
+TOKEN = re.compile(r"pat-rl1-[A-Za-z0-9_-]+")
+
+
+def run(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = run("db", "upgrade", "--database-url", url)
+    assert result.exit_code == 0, result.output
+    assert "Database is up to date" in result.output
+    return url
+
+
+@pytest.fixture
+def api(db_url: str) -> Iterator[TestClient]:
+    application = create_app(Settings(database_url=db_url, auto_migrate=False))
+    with TestClient(application) as client:
+        yield client
+    application.state.db.dispose()
+
+
+def _get(client: TestClient, token: str, path: str) -> int:
+    return int(client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code)
+
+
+def test_db_upgrade_is_repeatable(db_url: str) -> None:
+    result = run("db", "upgrade", "--database-url", db_url)
+    assert result.exit_code == 0, result.output
+
+
+def test_users_create_and_list(db_url: str) -> None:
+    result = run(
+        "users", "create", "--email", "Ada@Example.com", "--first-name", "Ada",
+        "--last-name", "Lovelace", "--role", "sales_manager", "--team", "Enterprise",
+        "--database-url", db_url,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Created user" in result.output and "<ada@example.com>" in result.output
+
+    again = run("users", "create", "--email", "ada@example.com", "--database-url", db_url)
+    assert again.exit_code == 1
+    assert "error:" in again.output
+    assert "already exists" in again.output
+
+    bad_role = run("users", "create", "--email", "bob@example.com", "--role", "boss",
+                   "--database-url", db_url)  # fmt: skip
+    assert bad_role.exit_code == 1
+    assert "role must be one of" in bad_role.output
+
+    run("users", "create", "--email", "bob@example.com", "--database-url", db_url)
+    listed = run("users", "list", "--database-url", db_url)
+    assert listed.exit_code == 0, listed.output
+    assert "ada@example.com" in listed.output and "Ada Lovelace" in listed.output
+    assert "sales_manager" in listed.output
+    assert "bob@example.com" in listed.output and "sales_rep" in listed.output
+
+
+def test_tokens_create_list_and_revoke(db_url: str, api: TestClient) -> None:
+    created = run("tokens", "create", "--name", "ci", "--database-url", db_url)
+    assert created.exit_code == 0, created.output
+    token = created.output.strip()
+    assert TOKEN.fullmatch(token), created.output  # bare, so scripts can capture it
+
+    assert _get(api, token, "/crm/v3/objects/contacts") == 200
+    assert _get(api, token + "x", "/crm/v3/objects/contacts") == 401
+
+    listed = run("tokens", "list", "--database-url", db_url)
+    assert listed.exit_code == 0, listed.output
+    assert "ci" in listed.output and token[:14] in listed.output
+    assert token not in listed.output  # never the secret
+
+    line = next(row for row in listed.output.splitlines() if token[:14] in row)
+    token_id = re.findall(r"\d+", line)[0]
+    revoked = run("tokens", "revoke", token_id, "--database-url", db_url)
+    assert revoked.exit_code == 0, revoked.output
+    assert f"Token {token_id} revoked" in revoked.output
+    assert _get(api, token, "/crm/v3/objects/contacts") == 401
+
+    missing = run("tokens", "revoke", "999", "--database-url", db_url)
+    assert missing.exit_code == 1
+    assert "does not exist" in missing.output
+
+
+def test_tokens_for_a_user(db_url: str, api: TestClient) -> None:
+    run("users", "create", "--email", "rep@example.com", "--database-url", db_url)
+    created = run("tokens", "create", "--name", "rep", "--user-email", "rep@example.com",
+                  "--database-url", db_url)  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert _get(api, created.output.strip(), "/crm/v3/owners") == 200
+
+    unknown = run("tokens", "create", "--name", "x", "--user-email", "nobody@example.com",
+                  "--database-url", db_url)  # fmt: skip
+    assert unknown.exit_code == 1
+    assert "no user with email nobody@example.com" in unknown.output
+
+
+def test_demo_builds_a_workspace_and_prints_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The default demo is sized for people (2,000 contacts); a small one keeps this test quick.
+    monkeypatch.setattr(
+        demo, "generate", functools.partial(demo.generate, scale=0.04, today=date(2025, 6, 2))
+    )
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+
+    first = run("demo", "--no-serve", "--reset", "--seed", "3", "--database-url", url)
+    assert first.exit_code == 0, first.output
+    assert "Demo workspace (seed 3" in first.output
+    assert "API token:" in first.output
+    token = TOKEN.search(first.output)
+    assert token is not None
+
+    application = create_app(Settings(database_url=url, auto_migrate=False))
+    with TestClient(application, headers={"Authorization": f"Bearer {token.group()}"}) as c:
+        deals = c.get("/crm/v3/objects/deals", params={"limit": 100}).json()["results"]
+        assert len(deals) >= 7
+        owners = c.get("/crm/v3/owners").json()["results"]
+        assert any(o["email"].endswith("@revline.example") for o in owners)
+    application.state.db.dispose()
+
+    again = run("demo", "--no-serve", "--database-url", url)
+    assert again.exit_code == 0, again.output
+    assert "already there" in again.output
+    assert TOKEN.search(again.output)
+
+    fresh = run("demo", "--no-serve", "--reset", "--seed", "3", "--database-url", url)
+    assert fresh.exit_code == 0, fresh.output
+    assert "already there" not in fresh.output
+    assert "Demo workspace (seed 3" in fresh.output
