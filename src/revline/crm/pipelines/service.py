@@ -118,6 +118,24 @@ def _check_new_id(
         )
 
 
+def _check_stage_list(
+    stages: list[StageInput], display_order: int
+) -> tuple[list[str], list[tuple[Decimal | None, bool]]]:
+    """Validate a whole stage list: the clean labels and (probability, closed) per stage."""
+    if not stages:
+        raise ValidationError(
+            "A pipeline needs at least one stage",
+            errors=[ErrorDetail("no stages", "REQUIRED", {"stages": [""]})],
+        )
+    labels = [_check_label(s.label, f"stage {i}") for i, s in enumerate(stages)]
+    _check_unique_stage_labels(labels)
+    parsed = [_parse_metadata(s.metadata, f"stage '{s.label}'") for s in stages]
+    check_int32(display_order, "displayOrder")
+    for s in stages:
+        check_int32(s.display_order, "stages.displayOrder")
+    return labels, parsed
+
+
 def _check_unique_stage_labels(labels: list[str]) -> None:
     seen: set[str] = set()
     for label in labels:
@@ -227,17 +245,7 @@ def create_pipeline(
 ) -> Pipeline:
     label = _check_label(label, "pipeline")
     _check_unique_pipeline_label(session, object_type, label, None)
-    if not stages:
-        raise ValidationError(
-            "A pipeline needs at least one stage",
-            errors=[ErrorDetail("no stages", "REQUIRED", {"stages": [""]})],
-        )
-    labels = [_check_label(s.label, f"stage {i}") for i, s in enumerate(stages)]
-    _check_unique_stage_labels(labels)
-    parsed = [_parse_metadata(s.metadata, f"stage '{s.label}'") for s in stages]
-    check_int32(display_order, "displayOrder")
-    for s in stages:
-        check_int32(s.display_order, "stages.displayOrder")
+    labels, parsed = _check_stage_list(stages, display_order)
     if pipeline_id:
         _check_new_id(session, Pipeline, pipeline_id, "pipelineId")
     chosen = [s.stage_id for s in stages if s.stage_id]
@@ -323,17 +331,7 @@ def replace_pipeline(
     pipeline = access_pipeline(session, object_type, pipeline_id)
     label = _check_label(label, "pipeline")
     _check_unique_pipeline_label(session, object_type, label, pipeline.id)
-    if not stages:
-        raise ValidationError(
-            "A pipeline needs at least one stage",
-            errors=[ErrorDetail("no stages", "REQUIRED", {"stages": [""]})],
-        )
-    labels = [_check_label(s.label, f"stage {i}") for i, s in enumerate(stages)]
-    _check_unique_stage_labels(labels)
-    parsed = [_parse_metadata(s.metadata, f"stage '{s.label}'") for s in stages]
-    check_int32(display_order, "displayOrder")
-    for s in stages:
-        check_int32(s.display_order, "stages.displayOrder")
+    labels, parsed = _check_stage_list(stages, display_order)
     current = {s.id: s for s in live_stages(pipeline)}
     by_label = {s.label.casefold(): s for s in current.values()}
     kept: set[str] = set()

@@ -30,10 +30,6 @@ from revline.kit.pagination import Page, paginate, parse_after, parse_id
 from revline.kit.time import utcnow
 from revline.models import PropertyHistory
 
-# Values the rules compute; clients may not write them, rules may.
-_RULE_OWNED = frozenset(
-    {"hs_deal_stage_probability", "hs_is_closed", "hs_is_closed_won", "hs_is_closed_lost"}
-)
 # Record-level columns that are not stored property values.
 _RECORD_COLUMNS = frozenset({"id", "created_at", "updated_at"})
 
