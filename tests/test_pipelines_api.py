@@ -404,6 +404,11 @@ def test_archiving_what_holds_deals_is_refused_clearly(client: TestClient) -> No
     archived_deal = make_deal(client, dealstage="contractsent")
     assert client.delete(f"/crm/v3/objects/deals/{archived_deal}").status_code == 204
     assert client.delete(f"{BASE}/default/stages/contractsent").status_code == 204
+    # ... and cannot come back into a stage that no longer exists.
+    restore = client.post(f"/revline/v1/objects/deals/{archived_deal}/restore")
+    assert restore.status_code == 400, restore.text
+    assert restore.json()["errors"][0]["context"] == {"propertyName": ["dealstage"]}
+    assert client.get(f"/crm/v3/objects/deals/{archived_deal}").status_code == 404
 
 
 def test_last_stage_cannot_be_archived(client: TestClient) -> None:

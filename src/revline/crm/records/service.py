@@ -554,6 +554,15 @@ def restore_record(session: Session, ot: ObjectType, record_id: str) -> RecordVi
         if (p := catalog.get(n)) is not None and p.has_unique_value and v is not None
     }
     _check_unique(session, ot, catalog, unique, ident)
+    if ot.name == "deals":
+        # Its stage may have been archived meanwhile (archived deals do not hold a stage).
+        _prepare(
+            session,
+            ot,
+            catalog,
+            {"pipeline": current["pipeline"], "dealstage": current["dealstage"]},
+            current,
+        )
     repo.update_row(
         session, ot, ident, {"archived": False, "archived_at": None, "updated_at": utcnow()}
     )
