@@ -1,14 +1,15 @@
 """ORM classes, one module per aggregate. Importing this package registers every table."""
 
-from revline.models.associations import Association
+from revline.models.associations import Association, AssociationLabel
 from revline.models.auth import ApiToken, Team, TeamMember, User
 from revline.models.pipelines import Pipeline, PipelineStage
 from revline.models.properties import PropertyDefinition, PropertyGroup, PropertyHistory
-from revline.models.records import Company, Contact, Deal, Engagement
+from revline.models.records import Company, Contact, Deal, Engagement, RecordMerge
 
 __all__ = [
     "ApiToken",
     "Association",
+    "AssociationLabel",
     "Company",
     "Contact",
     "Deal",
@@ -18,6 +19,7 @@ __all__ = [
     "PropertyDefinition",
     "PropertyGroup",
     "PropertyHistory",
+    "RecordMerge",
     "Team",
     "TeamMember",
     "User",

@@ -26,6 +26,8 @@ class RecordColumns:
         JSONDocument, nullable=False, default=dict, server_default=text("'{}'")
     )
     hubspot_owner_id: Mapped[int | None] = mapped_column(BigId)
+    # Set when this record was merged into another one; reads of this id answer that one.
+    merged_into_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class Contact(RecordColumns, Base):
@@ -161,6 +163,28 @@ class Engagement(RecordColumns, Base):
         Index("ix_engagements_type_archived_id", "engagement_type", "archived", "id"),
         Index("ix_engagements_type_timestamp", "engagement_type", "hs_timestamp"),
         Index("ix_engagements_owner_timestamp", "hubspot_owner_id", "hs_timestamp"),
+    )
+
+
+class RecordMerge(Base):
+    """One merge: which record absorbed which, when, by whom, and what the merged one held."""
+
+    __tablename__ = "record_merges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    object_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    primary_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    merged_id: Mapped[int] = mapped_column(BigId, nullable=False)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    source_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    source_id: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[int | None] = mapped_column(BigId)
+    # The merged record's values and which of them filled gaps on the primary.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDocument, nullable=False, default=dict)
+
+    __table_args__ = (
+        Index("ix_record_merges_primary", "object_type", "primary_id"),
+        Index("ix_record_merges_merged", "object_type", "merged_id"),
     )
 
 
