@@ -12,7 +12,10 @@ from revline.setup import is_current, upgrade_database
 
 def test_migrated_schema_matches_models(database: Database) -> None:
     with database.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"include_name": migrations.include_name}),
+            Base.metadata,
+        )
     assert diff == []
 
 

@@ -9,10 +9,14 @@ from fastapi import FastAPI
 from revline import __version__
 from revline.api import PathQuirksMiddleware, install_error_handlers
 from revline.config import Settings
+from revline.crm.associations.endpoints import router as associations_router
 from revline.crm.owners.endpoints import router as owners_router
 from revline.crm.pipelines.endpoints import router as pipelines_router
 from revline.crm.properties.endpoints import router as properties_router
+from revline.crm.records.batch_endpoints import router as batch_router
 from revline.crm.records.endpoints import router as records_router
+from revline.crm.records.merge_endpoints import router as merge_router
+from revline.crm.records.search_endpoints import router as search_router
 from revline.kit.db import Database
 from revline.logging import log_event
 from revline.setup import is_current, upgrade_database
@@ -43,7 +47,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db
     install_error_handlers(app)
-    for router in (records_router, properties_router, pipelines_router, owners_router):
+    for router in (
+        search_router,
+        batch_router,
+        records_router,
+        properties_router,
+        pipelines_router,
+        owners_router,
+        associations_router,
+        merge_router,
+    ):
         app.include_router(router)
 
     @app.get("/health", include_in_schema=False)

@@ -7,6 +7,7 @@ from sqlalchemy import Engine, create_engine
 
 import revline.models  # noqa: F401  (registers every table on the metadata)
 from revline.kit.db import Base
+from revline.migrations import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -30,6 +31,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -16,6 +16,9 @@ class AssociationType:
     name: str
     inverse_id: int
     primary: bool = False
+    # For a primary pair, True on the direction whose record has at most one primary target
+    # (contact -> company 1, deal -> company 5); the inverse direction may have many.
+    owns_primary: bool = False
     category: str = HUBSPOT_DEFINED
 
     @property
@@ -29,7 +32,7 @@ _TYPES: list[AssociationType] = []
 def _pair(
     a: str, b: str, ab: int, ba: int, ab_name: str, ba_name: str, primary: bool = False
 ) -> None:
-    _TYPES.append(AssociationType(a, b, ab, ab_name, ba, primary))
+    _TYPES.append(AssociationType(a, b, ab, ab_name, ba, primary, owns_primary=primary))
     _TYPES.append(AssociationType(b, a, ba, ba_name, ab, primary))
 
 
@@ -98,3 +101,13 @@ def targets_of(type_id: int, from_type: str) -> list[AssociationType]:
 
 def default_for(from_type: str, to_type: str) -> AssociationType | None:
     return DEFAULTS.get((from_type, to_type))
+
+
+def between(from_type: str, to_type: str) -> list[AssociationType]:
+    """Every HubSpot-defined type from ``from_type`` to ``to_type``, unlabelled first."""
+    found = [t for t in _TYPES if t.from_type == from_type and t.to_type == to_type]
+    return sorted(found, key=lambda t: (t.primary, t.type_id))
+
+
+def is_builtin_id(type_id: int) -> bool:
+    return any(t.type_id == type_id for t in _TYPES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -157,6 +157,20 @@ def _views(
     return views
 
 
+def render_rows(
+    session: Session,
+    ot: ObjectType,
+    rows: Sequence[RowMapping],
+    *,
+    properties_: Sequence[str] | None = None,
+) -> list[RecordView]:
+    """Records fetched elsewhere (search) in API form, exactly as list and read show them."""
+    catalog = properties.load_catalog(session, ot)
+    return _views(
+        session, ot, catalog, rows, properties_=properties_, with_history=None, associations_=None
+    )
+
+
 def _parse_id(record_id: str | int, ot: ObjectType) -> int:
     text = str(record_id).strip()
     ident = parse_id(text)
@@ -176,7 +190,17 @@ def _find_row(
 ) -> RowMapping | None:
     if id_property in (None, "", "hs_object_id"):
         ident = _parse_id(record_id, ot)
-        return repo.rows_by_id(session, ot, [ident], archived=archived).get(ident)
+        row = repo.rows_by_id(session, ot, [ident], archived=None).get(ident)
+        # A merged id answers as the record it was merged into, as in HubSpot. Merges repoint
+        # older merged ids at the survivor, so this is one hop; the bound guards bad data.
+        for _ in range(16):
+            if row is None or row["merged_into_id"] is None:
+                break
+            survivor = int(row["merged_into_id"])
+            row = repo.rows_by_id(session, ot, [survivor], archived=None).get(survivor)
+        if row is None or (archived is not None and bool(row["archived"]) is not archived):
+            return None
+        return row
     prop = catalog.get(id_property)
     if prop is None or not prop.has_unique_value:
         raise ValidationError(
@@ -263,13 +287,18 @@ def list_records(
 # --- writing ----------------------------------------------------------------------------
 
 
-def _check_owner(ctx: WriteContext) -> None:
+def _owner_id(ctx: WriteContext) -> int | None:
+    owner = ctx.values.get("hubspot_owner_id")
+    return None if owner is None else parse_id(str(owner).strip())
+
+
+def _check_owner(ctx: WriteContext, active_owners: Collection[int]) -> None:
     owner = ctx.values.get("hubspot_owner_id")
     if owner is None:
         return
     text = str(owner).strip()
     owner_id = parse_id(text)
-    if owner_id is None or owners.missing_owner_ids(ctx.session, [owner_id]):
+    if owner_id is None or owner_id not in active_owners:
         ctx.problem("hubspot_owner_id", "INVALID_OWNER_ID", f"{text} is not a valid owner id")
         return
     ctx.values["hubspot_owner_id"] = text
@@ -285,6 +314,67 @@ def _check_lengths(ctx: WriteContext) -> None:
             ctx.problem(name, "VALUE_TOO_LONG", f"longer than {limit} characters")
 
 
+def _parse_input(
+    session: Session,
+    ot: ObjectType,
+    catalog: Catalog,
+    raw: Any,
+    current: dict[str, Any] | None,
+) -> WriteContext:
+    if not isinstance(raw, dict):
+        raise ValidationError(
+            "properties must be an object of name/value pairs",
+            errors=[ErrorDetail("not an object", "INVALID_TYPE", {"properties": [""]})],
+        )
+    typed, problems = properties.parse_values(catalog, raw)
+    return WriteContext(session, ot, catalog, typed, current, problems)
+
+
+def _apply_rules(ctx: WriteContext, active_owners: Collection[int]) -> dict[str, TypedValue]:
+    _check_owner(ctx, active_owners)
+    if ctx.object_type.is_engagement:
+        engagement_rules.prepare(ctx)
+    rule = _TYPE_RULES.get(ctx.object_type.name)
+    if rule is not None:
+        rule(ctx)
+    _check_lengths(ctx)
+    properties.raise_property_errors(ctx.problems)
+    return ctx.values
+
+
+def prepare_many(
+    session: Session,
+    ot: ObjectType,
+    catalog: Catalog,
+    items: Sequence[tuple[Any, dict[str, Any] | None]],
+) -> list[dict[str, TypedValue] | ValidationError]:
+    """Validate many writes with the same rules as one: ``items`` are (raw properties,
+    current values or None when creating). Each result is the values to store or the 400
+    that item would get alone. Owner ids of the whole batch are checked in one query."""
+    contexts: list[WriteContext | ValidationError] = []
+    for raw, current in items:
+        try:
+            contexts.append(_parse_input(session, ot, catalog, raw, current))
+        except ValidationError as exc:
+            contexts.append(exc)
+    wanted = {
+        owner_id
+        for ctx in contexts
+        if isinstance(ctx, WriteContext) and (owner_id := _owner_id(ctx)) is not None
+    }
+    active = wanted - owners.missing_owner_ids(session, sorted(wanted)) if wanted else set()
+    results: list[dict[str, TypedValue] | ValidationError] = []
+    for ctx in contexts:
+        if isinstance(ctx, ValidationError):
+            results.append(ctx)
+            continue
+        try:
+            results.append(_apply_rules(ctx, active))
+        except ValidationError as exc:
+            results.append(exc)
+    return results
+
+
 def _prepare(
     session: Session,
     ot: ObjectType,
@@ -292,22 +382,60 @@ def _prepare(
     raw: dict[str, Any],
     current: dict[str, Any] | None,
 ) -> dict[str, TypedValue]:
-    if not isinstance(raw, dict):
-        raise ValidationError(
-            "properties must be an object of name/value pairs",
-            errors=[ErrorDetail("not an object", "INVALID_TYPE", {"properties": [""]})],
-        )
-    typed, problems = properties.parse_values(catalog, raw)
-    ctx = WriteContext(session, ot, catalog, typed, current, problems)
-    _check_owner(ctx)
-    if ot.is_engagement:
-        engagement_rules.prepare(ctx)
-    rule = _TYPE_RULES.get(ot.name)
-    if rule is not None:
-        rule(ctx)
-    _check_lengths(ctx)
-    properties.raise_property_errors(ctx.problems)
-    return ctx.values
+    result = prepare_many(session, ot, catalog, [(raw, current)])[0]
+    if isinstance(result, ValidationError):
+        raise result
+    return result
+
+
+def unique_conflicts(
+    session: Session,
+    ot: ObjectType,
+    catalog: Catalog,
+    items: Sequence[tuple[dict[str, TypedValue], int | None] | None],
+) -> list[Conflict | None]:
+    """For each write (values, id of the record written or None when creating; None for an
+    item that is skipped), the 409 it meets: a unique value held by another live record, or
+    one already claimed by an earlier item of the same batch. One query per unique property."""
+    found: list[Conflict | None] = [None] * len(items)
+    for prop in catalog.by_name.values():
+        if not prop.has_unique_value:
+            continue
+        wanted: dict[str, list[tuple[int, int | None]]] = {}  # value -> (index, own id)
+        typed: dict[str, TypedValue] = {}
+        for i, item in enumerate(items):
+            if item is None or found[i] is not None or item[0].get(prop.name) is None:
+                continue
+            key = str(format_value(item[0][prop.name], prop.type))
+            typed.setdefault(key, item[0][prop.name])
+            wanted.setdefault(key, []).append((i, item[1]))
+        if not wanted:
+            continue
+        if prop.column is not None:
+            held = repo.ids_by_column(session, ot, prop.column, list(typed.values()))
+        else:
+            held = repo.ids_by_custom(session, ot, prop.name, list(wanted))
+        holders: dict[str, list[int]] = {}
+        for record_id, value in held:
+            holders.setdefault(str(format_value(value, prop.type)), []).append(record_id)
+        for key, claims in wanted.items():
+            claimed_by: int | None = None
+            for i, own in claims:
+                others = [r for r in holders.get(key, []) if r != own]
+                if others:
+                    found[i] = Conflict(
+                        f"{ot.singular.title()} already exists. Existing ID: {min(others)}",
+                        context={prop.name: [key], "existingId": [str(min(others))]},
+                    )
+                elif claimed_by is not None:
+                    found[i] = Conflict(
+                        f"{prop.name} {key} appears more than once in this batch "
+                        f"(first at input {claimed_by})",
+                        context={prop.name: [key], "inputIndex": [str(claimed_by)]},
+                    )
+                else:
+                    claimed_by = i
+    return found
 
 
 def _check_unique(
@@ -317,21 +445,9 @@ def _check_unique(
     values: dict[str, TypedValue],
     exclude_id: int | None,
 ) -> None:
-    for name, value in values.items():
-        prop = catalog.get(name)
-        if prop is None or not prop.has_unique_value or value is None:
-            continue
-        formatted = format_value(value, prop.type)
-        if prop.column is not None:
-            clash = repo.find_by_column(session, ot, prop.column, value, exclude_id=exclude_id)
-        else:
-            assert formatted is not None
-            clash = repo.find_by_custom(session, ot, name, formatted, exclude_id=exclude_id)
-        if clash is not None:
-            raise Conflict(
-                f"{ot.singular.title()} already exists. Existing ID: {clash['id']}",
-                context={name: [str(formatted)], "existingId": [str(clash["id"])]},
-            )
+    clash = unique_conflicts(session, ot, catalog, [(values, exclude_id)])[0]
+    if clash is not None:
+        raise clash
 
 
 def _split(
@@ -360,6 +476,43 @@ def _split(
     return columns, custom
 
 
+def changed_values(
+    catalog: Catalog, values: dict[str, TypedValue], current: dict[str, Any]
+) -> dict[str, TypedValue]:
+    """The values that differ from what the record holds (as the API would show them)."""
+    return {
+        name: value
+        for name, value in values.items()
+        if format_value(value, catalog.by_name[name].type)
+        != format_value(current.get(name), catalog.by_name[name].type)
+    }
+
+
+def history_values(
+    ot: ObjectType,
+    catalog: Catalog,
+    record_id: int,
+    changed: dict[str, TypedValue],
+    at: datetime,
+    source: WriteSource,
+) -> list[dict[str, Any]]:
+    """The history rows (as column values) for the changed values of one record."""
+    return [
+        {
+            "object_type": ot.name,
+            "record_id": record_id,
+            "name": name,
+            "value": format_value(value, catalog.by_name[name].type),
+            "changed_at": at,
+            "source_type": source.source_type,
+            "source_id": source.source_id,
+            "updated_by_user_id": source.user_id,
+        }
+        for name, value in changed.items()
+        if catalog.by_name[name].column not in _RECORD_COLUMNS
+    ]
+
+
 def _history_rows(
     ot: ObjectType,
     catalog: Catalog,
@@ -369,18 +522,8 @@ def _history_rows(
     source: WriteSource,
 ) -> list[PropertyHistory]:
     return [
-        PropertyHistory(
-            object_type=ot.name,
-            record_id=record_id,
-            name=name,
-            value=format_value(value, catalog.by_name[name].type),
-            changed_at=at,
-            source_type=source.source_type,
-            source_id=source.source_id,
-            updated_by_user_id=source.user_id,
-        )
-        for name, value in changed.items()
-        if catalog.by_name[name].column not in _RECORD_COLUMNS
+        PropertyHistory(**row)
+        for row in history_values(ot, catalog, record_id, changed, at, source)
     ]
 
 
@@ -510,12 +653,7 @@ def update_record(
     values = _prepare(session, ot, catalog, raw, current)
     ident = int(row["id"])
     _check_unique(session, ot, catalog, values, ident)
-    changed = {
-        name: value
-        for name, value in values.items()
-        if format_value(value, catalog.by_name[name].type)
-        != format_value(current.get(name), catalog.by_name[name].type)
-    }
+    changed = changed_values(catalog, values, current)
     at = now or utcnow()
     columns, custom = _split(catalog, changed, row["custom"] or {})
     repo.update_row(session, ot, ident, {**columns, "custom": custom, "updated_at": at})
@@ -536,6 +674,7 @@ def archive_record(session: Session, ot: ObjectType, record_id: str) -> None:
     if not row["archived"]:
         at = utcnow()
         repo.update_row(session, ot, ident, {"archived": True, "archived_at": at})
+        associations.archive_edges_of(session, ot.name, ident)
 
 
 def restore_record(session: Session, ot: ObjectType, record_id: str) -> RecordView:
@@ -543,7 +682,8 @@ def restore_record(session: Session, ot: ObjectType, record_id: str) -> RecordVi
     ident = _parse_id(record_id, ot)
     catalog = properties.load_catalog(session, ot)
     row = repo.rows_by_id(session, ot, [ident], archived=True).get(ident)
-    if row is None:
+    if row is None or row["merged_into_id"] is not None:
+        # A merged record lives on in the record it was merged into; it cannot come back.
         raise NotFound(
             f"Archived {ot.singular} {record_id} does not exist", context={"id": [record_id]}
         )
@@ -567,5 +707,6 @@ def restore_record(session: Session, ot: ObjectType, record_id: str) -> RecordVi
         session, ot, ident, {"archived": False, "archived_at": None, "updated_at": utcnow()}
     )
     _flush_or_conflict(session, ot)
+    associations.restore_edges_of(session, ot.name, ident)
     fresh = repo.rows_by_id(session, ot, [ident], archived=None)[ident]
     return _render(catalog, [fresh], None)[0]

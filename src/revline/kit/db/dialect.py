@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Numeric, String, cast, func, literal
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Numeric,
+    String,
+    Table,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.expression import TableClause
 
 
 def json_text(dialect: str, column: ColumnClause[Any] | Any, key: str) -> ColumnElement[Any]:
@@ -28,3 +43,164 @@ def json_has_key(dialect: str, column: Any, key: str) -> ColumnElement[bool]:
         has_key: ColumnElement[bool] = column.op("?")(literal(key, String))
         return has_key
     return func.json_extract(column, f'$."{key}"').is_not(None)
+
+
+# --- text search ------------------------------------------------------------------------
+#
+# Search matches text case-insensitively as substrings and whole words. Both engines get an
+# index that answers "which rows contain this substring" without reading every row:
+# PostgreSQL a GIN trigram index on ``lower(column)`` (pg_trgm), SQLite an external-content
+# FTS5 table with the trigram tokenizer, kept in sync by triggers. The helpers below give the
+# index-assisted conditions; callers add an exact condition on the base column wherever the
+# index can only narrow the rows down (its matches are a superset).
+
+
+def like_escape(text: str) -> str:
+    r"""``text`` as a literal inside a LIKE pattern that uses ``\`` as its escape character."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\Z")
+
+
+def fts_table_name(table: str) -> str:
+    return f"{table}_fts"
+
+
+def trigram_index_name(table: str, column: str) -> str:
+    return f"ix_{table}_{column}_trgm"
+
+
+def text_index_ddl(dialect: str, table: str, columns: Sequence[str]) -> list[str]:
+    """Statements that create the substring index over ``columns`` of ``table``.
+
+    Names are interpolated, so they must be plain identifiers (they come from migrations).
+    """
+    for name in (table, *columns):
+        if not _IDENTIFIER.match(name):
+            raise ValueError(f"not a plain SQL identifier: {name!r}")
+    if dialect == "postgresql":
+        return [
+            f"CREATE INDEX IF NOT EXISTS {trigram_index_name(table, c)} "
+            f"ON {table} USING gin (lower({c}) gin_trgm_ops)"
+            for c in columns
+        ]
+    fts = fts_table_name(table)
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content='{table}', "
+        f"content_rowid='id', tokenize='trigram')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+        # Only changes to indexed columns touch the index (archiving, owner changes do not).
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
+    ]
+
+
+def lower_index_name(table: str, column: str) -> str:
+    return f"ix_{table}_{column}_lower"
+
+
+def lower_index_ddl(dialect: str, table: str, column: str) -> list[str]:
+    """A B-tree on ``lower(column)`` for exact, case-insensitive lookups of values whose
+    trigrams are too common for the GIN index to be quick (every email has "com").
+
+    PostgreSQL only: SQLite answers those lookups from its FTS5 table (``indexed_equals``),
+    and its schema reflection cannot read expression indexes (it warns on each one).
+    """
+    for name in (table, column):
+        if not _IDENTIFIER.match(name):
+            raise ValueError(f"not a plain SQL identifier: {name!r}")
+    if dialect != "postgresql":
+        return []
+    name = lower_index_name(table, column)
+    return [f"CREATE INDEX IF NOT EXISTS {name} ON {table} (lower({column}))"]
+
+
+def drop_text_index_ddl(dialect: str, table: str, columns: Sequence[str]) -> list[str]:
+    if dialect == "postgresql":
+        return [f"DROP INDEX IF EXISTS {trigram_index_name(table, c)}" for c in columns]
+    fts = fts_table_name(table)
+    return [
+        f"DROP TRIGGER IF EXISTS {fts}_ai",
+        f"DROP TRIGGER IF EXISTS {fts}_ad",
+        f"DROP TRIGGER IF EXISTS {fts}_au",
+        f"DROP TABLE IF EXISTS {fts}",
+    ]
+
+
+def text_extension_ddl(dialect: str) -> list[str]:
+    """What the engine needs before ``text_index_ddl`` can run."""
+    if dialect == "postgresql":
+        return ["CREATE EXTENSION IF NOT EXISTS pg_trgm"]
+    return []
+
+
+def _fts(table: Table) -> TableClause:
+    name = fts_table_name(table.name)
+    return TableClause(
+        name,
+        ColumnClause("rowid"),
+        ColumnClause(name),
+        *[ColumnClause(c.name) for c in table.columns],
+    )
+
+
+def indexed_like(dialect: str, table: Table, column: str, pattern: str) -> ColumnElement[bool]:
+    """Rows whose ``column`` may match the case-insensitive LIKE ``pattern`` (``%`` and ``_``
+    as wildcards, no escapes), answered from the substring index. A superset: refine it."""
+    if dialect == "postgresql":
+        escaped = pattern.replace("\\", "\\\\")
+        return func.lower(table.c[column]).like(func.lower(escaped), escape="\\")
+    fts = _fts(table)
+    # No ESCAPE clause: FTS5 answers LIKE from the trigram index only without one.
+    return table.c.id.in_(select(fts.c.rowid).where(fts.c[column].like(pattern)))
+
+
+def indexed_words(
+    dialect: str, table: Table, columns: Sequence[str], words: Sequence[str]
+) -> ColumnElement[bool]:
+    """Rows where every one of ``words`` is a case-insensitive substring of some ``columns``."""
+    conditions: list[ColumnElement[bool]] = []
+    short: list[str] = []
+    long: list[str] = []
+    for word in words:
+        (long if dialect == "sqlite" and len(word) >= 3 else short).append(word)
+    if long:
+        # The trigram tokenizer turns a quoted phrase into a substring match on any column.
+        query = " AND ".join('"' + w.replace('"', '""') + '"' for w in long)
+        fts = _fts(table)
+        conditions.append(
+            table.c.id.in_(
+                select(fts.c.rowid).where(fts.c[fts.name].op("MATCH")(literal(query, String)))
+            )
+        )
+    for word in short:
+        # Words under three characters have no trigram; PostgreSQL still uses its index.
+        pattern = "%" + like_escape(word) + "%"
+        conditions.append(
+            or_(
+                *[
+                    func.lower(table.c[c]).like(func.lower(literal(pattern, String)), escape="\\")
+                    for c in columns
+                ]
+            )
+        )
+    return and_(*conditions)
+
+
+def indexed_equals(dialect: str, table: Table, column: str, value: str) -> ColumnElement[bool]:
+    """``column`` equals ``value`` ignoring case, using the column's substring index."""
+    exact = func.lower(table.c[column]) == func.lower(literal(value, String))
+    if dialect == "postgresql":
+        return exact  # pg_trgm's GIN operator class answers equality too (PostgreSQL 14+)
+    # Without wildcards in the pattern, FTS5's LIKE is a case-insensitive equality; the
+    # value's own % and _ only widen it, and ``exact`` decides.
+    return and_(indexed_like(dialect, table, column, value), exact)

@@ -1,0 +1,52 @@
+"""All SQL of record merges (the record rows themselves go through records.repository)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import RowMapping, select, update
+from sqlalchemy.orm import Session
+
+from revline.crm.object_types import ObjectType
+from revline.crm.records.repository import table_for
+from revline.models import PropertyHistory, RecordMerge
+
+
+def lock_rows(session: Session, ot: ObjectType, ids: Sequence[int]) -> dict[int, RowMapping]:
+    """The rows, locked for this transaction on PostgreSQL (in id order, so two merges of
+    the same pair wait for each other instead of deadlocking). SQLite holds one writer."""
+    table = table_for(ot)
+    rows = session.execute(
+        select(table).where(table.c.id.in_(sorted(ids))).order_by(table.c.id).with_for_update()
+    ).mappings()
+    return {int(r["id"]): r for r in rows}
+
+
+def repoint_merged(session: Session, ot: ObjectType, old_id: int, new_id: int) -> None:
+    """Records merged earlier into ``old_id`` now point straight at ``new_id``."""
+    table = table_for(ot)
+    session.execute(
+        update(table).where(table.c.merged_into_id == old_id).values(merged_into_id=new_id)
+    )
+
+
+def move_history(session: Session, object_type: str, old_id: int, new_id: int) -> int:
+    result = session.execute(
+        update(PropertyHistory)
+        .where(PropertyHistory.object_type == object_type, PropertyHistory.record_id == old_id)
+        .values(record_id=new_id)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def add_merge(session: Session, merge: RecordMerge) -> None:
+    session.add(merge)
+    session.flush()
+
+
+def merges_into(session: Session, object_type: str, primary_id: int) -> Sequence[RecordMerge]:
+    return session.scalars(
+        select(RecordMerge)
+        .where(RecordMerge.object_type == object_type, RecordMerge.primary_id == primary_id)
+        .order_by(RecordMerge.id)
+    ).all()
