@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from revline.crm.object_types import ObjectType
-from revline.kit.db.dialect import json_text
+from revline.kit.db.dialect import insert_many, json_text
 from revline.models import PropertyHistory
 from revline.models.records import RECORD_MODELS
 
@@ -43,6 +44,7 @@ def _archived(table: Table, archived: bool | None) -> ColumnElement[bool]:
     return table.c.archived == archived
 
 
+@functools.cache
 def column_length(ot: ObjectType, column: str) -> int | None:
     """The most characters a string column holds (PostgreSQL enforces it; SQLite does not)."""
     length = getattr(table_for(ot).c[column].type, "length", None)
@@ -211,7 +213,7 @@ def insert_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         return
     history: Table = PropertyHistory.__table__  # type: ignore[assignment]
     if session.get_bind().dialect.name == "sqlite":
-        session.connection().execute(insert(history), list(rows))
+        insert_many(session.connection(), history, rows)
     else:
         _pg_insert_arrays(session, history, rows, returning=False)
 

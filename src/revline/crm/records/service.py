@@ -306,11 +306,13 @@ def _check_owner(ctx: WriteContext, active_owners: Collection[int]) -> None:
 
 def _check_lengths(ctx: WriteContext) -> None:
     for name, value in ctx.values.items():
+        if not isinstance(value, str):
+            continue
         column = ctx.catalog.by_name[name].column
-        if not isinstance(value, str) or column is None or ctx.has_problem(name):
+        if column is None:
             continue
         limit = repo.column_length(ctx.object_type, column)
-        if limit is not None and len(value) > limit:
+        if limit is not None and len(value) > limit and not ctx.has_problem(name):
             ctx.problem(name, "VALUE_TOO_LONG", f"longer than {limit} characters")
 
 

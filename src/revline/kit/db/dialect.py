@@ -19,6 +19,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.expression import TableClause
 
@@ -204,3 +205,39 @@ def indexed_equals(dialect: str, table: Table, column: str, value: str) -> Colum
     # Without wildcards in the pattern, FTS5's LIKE is a case-insensitive equality; the
     # value's own % and _ only widen it, and ``exact`` decides.
     return and_(indexed_like(dialect, table, column, value), exact)
+
+
+def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows with the driver's own executemany and one pre-built statement.
+
+    SQLAlchemy's executemany compiles and processes parameters row by row in Python; for the
+    hundreds of history rows of one batch that is most of the write's cost. Values still go
+    through each column type's bind processor, so they are stored exactly as the ORM would.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    dialect = connection.dialect
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = (
+        f'INSERT INTO "{table.name}" ({names}) '  # noqa: S608 - names come from the model
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    # Batches repeat the same objects (one timestamp, one source) in every row: process each
+    # distinct object once per column.
+    memos: list[dict[int, Any]] = [{} for _ in columns]
+
+    def bind(i: int, value: Any) -> Any:
+        proc = processors[i]
+        if proc is None or value is None:
+            return value
+        memo = memos[i]
+        key = id(value)
+        if key not in memo:
+            memo[key] = proc(value)
+        return memo[key]
+
+    params = [tuple(bind(i, row[c]) for i, c in enumerate(columns)) for row in rows]
+    connection.exec_driver_sql(sql, params)
