@@ -191,6 +191,54 @@ def test_create_with_associations_checks_targets(client: TestClient) -> None:
     assert len(listed_ids(client, "notes")) == 1
 
 
+def test_create_with_primary_company_links_both_ways(client: TestClient) -> None:
+    acme, globex = create_many(client, "companies", 2)
+
+    def types(type_id: int) -> list[dict[str, Any]]:
+        return [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]
+
+    body = post(
+        client,
+        "contacts",
+        "create",
+        {
+            "inputs": [
+                # Two primaries given for one contact: the last one wins, the first stays linked.
+                {
+                    "properties": {"email": "two@example.com"},
+                    "associations": [
+                        {"to": {"id": acme}, "types": types(1)},
+                        {"to": {"id": globex}, "types": types(1)},
+                    ],
+                },
+                {
+                    "properties": {"email": "one@example.com"},
+                    "associations": [{"to": {"id": acme}, "types": types(1)}],
+                },
+            ]
+        },
+    )
+    assert body.status_code == 201, body.text
+    two, one = (r["id"] for r in body.json()["results"])
+
+    def links(path: str) -> dict[str, set[int]]:
+        got: dict[str, set[int]] = {}
+        for r in client.get(path).json()["results"]:
+            got[str(r["toObjectId"])] = {t["typeId"] for t in r["associationTypes"]}
+        return got
+
+    assert links(f"/crm/v4/objects/contacts/{two}/associations/companies") == {
+        acme: {279},
+        globex: {1, 279},
+    }
+    assert links(f"/crm/v4/objects/contacts/{one}/associations/companies") == {acme: {1, 279}}
+    # The company side sees both contacts, with the inverse types.
+    assert links(f"/crm/v4/objects/companies/{acme}/associations/contacts") == {
+        two: {280},
+        one: {2, 280},
+    }
+
+
 def test_read_207_missing_ids_and_id_property(client: TestClient) -> None:
     ids = create_many(client, "contacts", 2)
     body = partial(

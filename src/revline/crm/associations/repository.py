@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, func, select, true, u
 from sqlalchemy.orm import Session
 
 from revline.crm.object_types import ObjectType
+from revline.kit.db.dialect import insert_many
 from revline.models import Association, AssociationLabel
 from revline.models.records import RECORD_MODELS
 
@@ -159,6 +160,11 @@ def count_live_edges_of_type(session: Session, type_ids: Sequence[int]) -> int:
 
 
 # --- edges: writes ----------------------------------------------------------------------
+
+
+def insert_edges(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many new edges with one driver-level executemany."""
+    insert_many(session.connection(), Association.__table__, rows)  # type: ignore[arg-type]
 
 
 def add_edges(session: Session, edges: list[Association]) -> None:

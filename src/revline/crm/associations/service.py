@@ -431,6 +431,70 @@ def _link(
     repo.add_edges(session, new)
 
 
+def link_new_records(
+    session: Session, from_type: str, links: Sequence[tuple[int, AssociationSpec]]
+) -> None:
+    """Link records created in this unit of work, set-based (batch create).
+
+    A new record has no links yet, so there is nothing to look up or demote on its side: the
+    wanted rows are written in one statement. A primary owned by the *target* (a company
+    created as primary for an existing contact) still needs demotion there and takes the
+    one-by-one path. Targets must already be known to be live.
+    """
+    rows: dict[tuple[str, int, str, int, str, int], None] = {}
+    now = utcnow()
+    primary_of: dict[tuple[int, str], int] = {}
+    resolved: list[tuple[int, AssociationSpec, TypeInfo]] = []
+    for from_id, spec in links:
+        info = _require_type(session, from_type, spec.to_type, spec.category, spec.type_id)
+        if info.primary and not info.owns_primary:
+            _link(session, from_type, from_id, spec.to_type, spec.to_id, info)
+            continue
+        if info.primary:
+            primary_of[(from_id, spec.to_type)] = spec.to_id  # the last primary given wins
+        resolved.append((from_id, spec, info))
+    for from_id, spec, info in resolved:
+        wanted = [info]
+        default = assoc_types.default_for(from_type, spec.to_type)
+        if default is not None and default.type_id != info.type_id:
+            wanted.append(_builtin(default))
+        if info.primary and primary_of[(from_id, spec.to_type)] != spec.to_id:
+            wanted = wanted[1:]  # an earlier primary overridden by a later one stays unlabelled
+        for t in wanted:
+            rows[(from_type, from_id, spec.to_type, spec.to_id, t.category, t.type_id)] = None
+            rows[(spec.to_type, spec.to_id, from_type, from_id, t.category, t.inverse_id)] = None
+    repo.insert_edges(
+        session,
+        [
+            {
+                "from_type": a,
+                "from_id": a_id,
+                "to_type": b,
+                "to_id": b_id,
+                "category": category,
+                "type_id": type_id,
+                "created_at": now,
+                "archived": False,
+            }
+            for a, a_id, b, b_id, category, type_id in rows
+        ],
+    )
+
+
+def live_targets(
+    session: Session, ot_by_name: dict[str, ObjectType], specs: Sequence[AssociationSpec]
+) -> set[tuple[str, int]]:
+    """Which (type, id) targets of ``specs`` are live records: one query per target type."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for spec in specs:
+        wanted[spec.to_type].add(spec.to_id)
+    live: set[tuple[str, int]] = set()
+    for to_type, ids in wanted.items():
+        found = repo.live_record_ids(session, ot_by_name[to_type], sorted(ids))
+        live.update((to_type, i) for i in found)
+    return live
+
+
 def associate(session: Session, from_type: str, from_id: int, spec: AssociationSpec) -> None:
     """Create the link and its inverse (used by record create with ``associations``)."""
     info = _require_type(session, from_type, spec.to_type, spec.category, spec.type_id)

@@ -12,7 +12,7 @@ one per savepoint, so every item ends up either in ``results`` or in ``errors``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,8 +21,9 @@ from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from revline.crm.associations import service as associations
 from revline.crm.associations.service import AssociationSpec
-from revline.crm.object_types import ObjectType
+from revline.crm.object_types import ObjectType, access_object_type
 from revline.crm.properties import service as properties
 from revline.crm.properties.service import Catalog
 from revline.crm.properties.values import TypedValue
@@ -262,6 +263,33 @@ def _validate(session: Session, ot: ObjectType, catalog: Catalog, writes: list[_
     for w, clash in zip(live, clashes, strict=True):
         if clash is not None:
             w.fail(clash)
+    _check_targets(session, [w for w in live if w.error is None and w.specs])
+
+
+def _check_targets(session: Session, writes: list[_Write]) -> None:
+    """Fail the inputs whose association targets are missing: one query per target type."""
+    if not writes:
+        return
+    specs = [spec for w in writes for spec in w.specs]
+    types = {spec.to_type: access_object_type(spec.to_type) for spec in specs}
+    live = associations.live_targets(session, types, specs)
+    for w in writes:
+        missing = [s for s in w.specs if (s.to_type, s.to_id) not in live]
+        if missing:
+            target = types[missing[0].to_type]
+            w.fail(
+                ValidationError(
+                    f"Cannot associate with {target.singular} {missing[0].to_id}: "
+                    "it does not exist",
+                    errors=[
+                        ErrorDetail(
+                            "association target not found",
+                            "ASSOCIATION_TARGET_MISSING",
+                            {"toObjectId": [str(missing[0].to_id)]},
+                        )
+                    ],
+                )
+            )
 
 
 def _store(
@@ -271,7 +299,6 @@ def _store(
     writes: list[_Write],
     at: datetime,
     source: WriteSource,
-    lookup_type: Callable[[str], ObjectType] | None,
 ) -> None:
     """Write every item, all at once; ids land in ``record_id``."""
     creates = [w for w in writes if w.row is None]
@@ -298,12 +325,9 @@ def _store(
         history.extend(service.history_values(ot, catalog, w.record_id, changed, at, source))
     repo.update_rows(session, ot, changes)
     repo.insert_history(session, history)
-    for w in creates:
-        if w.specs:
-            if lookup_type is None:
-                raise RuntimeError("lookup_type is required when associations are given")
-            assert w.record_id is not None
-            service._apply_associations(session, ot, w.record_id, w.specs, lookup_type)
+    links = [(w.record_id, spec) for w in creates if w.record_id is not None for spec in w.specs]
+    if links:
+        associations.link_new_records(session, ot.name, links)
     session.flush()
 
 
@@ -315,7 +339,6 @@ def _write(
     *,
     source: WriteSource,
     now: datetime | None,
-    lookup_type: Callable[[str], ObjectType] | None,
     started: datetime,
 ) -> BatchResult:
     _validate(session, ot, catalog, writes)
@@ -323,14 +346,14 @@ def _write(
     valid = [w for w in writes if w.error is None]
     try:
         with session.begin_nested():
-            _store(session, ot, catalog, valid, at, source, lookup_type)
+            _store(session, ot, catalog, valid, at, source)
     except (IntegrityError, RevlineError):
         # Someone else took a value after it was checked: find which items still fit.
         for w in valid:
             w.record_id = None
             try:
                 with session.begin_nested():
-                    _store(session, ot, catalog, [w], at, source, lookup_type)
+                    _store(session, ot, catalog, [w], at, source)
             except IntegrityError as exc:
                 w.fail(
                     Conflict(f"{ot.singular.title()} conflicts with an existing record: {exc.orig}")
@@ -356,7 +379,6 @@ def create_batch(
     ot: ObjectType,
     inputs: Any,
     *,
-    lookup_type: Callable[[str], ObjectType] | None = None,
     source: WriteSource = _API,
     now: datetime | None = None,
 ) -> BatchResult:
@@ -382,7 +404,6 @@ def create_batch(
         writes,
         source=source,
         now=now,
-        lookup_type=lookup_type,
         started=started,
     )
 
@@ -452,9 +473,7 @@ def update_batch(
         own = item.get("idProperty")
         keys.append((w.key, own if isinstance(own, str) else id_property))
     _attach_rows(session, ot, catalog, writes, keys, create_missing=False)
-    return _write(
-        session, ot, catalog, writes, source=source, now=now, lookup_type=None, started=started
-    )
+    return _write(session, ot, catalog, writes, source=source, now=now, started=started)
 
 
 def upsert_batch(
@@ -503,9 +522,7 @@ def upsert_batch(
         if isinstance(w.raw, dict) and prop.name not in w.raw:
             w.raw = {**w.raw, prop.name: w.key}
     _attach_rows(session, ot, catalog, writes, keys, create_missing=True)
-    return _write(
-        session, ot, catalog, writes, source=source, now=now, lookup_type=None, started=started
-    )
+    return _write(session, ot, catalog, writes, source=source, now=now, started=started)
 
 
 def archive_batch(session: Session, ot: ObjectType, inputs: Any) -> None:

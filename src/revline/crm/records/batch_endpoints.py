@@ -106,9 +106,7 @@ def batch_create(
     """Create up to 100 records; invalid items are reported in a 207 and not written."""
     ot = access_object_type(object_type)
     with unit_of_work(request) as session:
-        result = batch.create_batch(
-            session, ot, body.inputs, lookup_type=access_object_type, source=_source(principal)
-        )
+        result = batch.create_batch(session, ot, body.inputs, source=_source(principal))
     return _answer(result, 201)
 
 
