@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint check bench-storage clean
+.PHONY: demo serve test lint check bench-storage bench-scale clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ check: lint test
 
 bench-storage: $(VENV)/.installed-dev
 	$(BIN)/python bench/storage_layouts.py --layouts typed_json,eav,single_json,typed_json_composite
+
+bench-scale: $(VENV)/.installed-dev
+	$(BIN)/python bench/crm_scale.py
 
 clean:
 	rm -rf $(VENV) revline-demo.db revline-demo.db-wal revline-demo.db-shm
