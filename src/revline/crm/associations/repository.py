@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, select, true, update
+from sqlalchemy import ColumnElement, Table, and_, delete, false, func, select, true, update
 from sqlalchemy.orm import Session
 
 from revline.crm.object_types import ObjectType
@@ -21,7 +21,7 @@ from revline.models.records import RECORD_MODELS
 
 
 def _live(include_archived: bool) -> ColumnElement[bool]:
-    return true() if include_archived else Association.archived.is_(False)
+    return true() if include_archived else Association.archived == false()
 
 
 # --- records (only whether they exist) --------------------------------------------------
@@ -32,7 +32,7 @@ def live_record_ids(session: Session, ot: ObjectType, ids: Sequence[int]) -> set
     if not ids:
         return set()
     table: Table = RECORD_MODELS[ot.table].__table__  # type: ignore[attr-defined]
-    cond = and_(table.c.id.in_(list(ids)), table.c.archived.is_(False))
+    cond = and_(table.c.id.in_(list(ids)), table.c.archived == false())
     if ot.engagement_type is not None:
         cond = and_(cond, table.c.engagement_type == ot.engagement_type)
     return {int(r[0]) for r in session.execute(select(table.c.id).where(cond))}
@@ -70,7 +70,7 @@ def edges_between(
             Association.from_id == from_id,
             Association.to_type == to_type,
             Association.to_id == to_id,
-            Association.archived.is_(False),
+            Association.archived == false(),
         )
         .order_by(Association.category, Association.type_id)
     ).all()
@@ -97,7 +97,7 @@ def edges_from(
             Association.from_type == from_type,
             Association.from_id.in_(list(from_ids)),
             Association.to_type == to_type,
-            Association.archived.is_(False),
+            Association.archived == false(),
         )
         .order_by(Association.from_id, Association.to_id, Association.category, Association.type_id)
     ).all()
@@ -117,7 +117,7 @@ def target_ids_page(
         Association.from_type == from_type,
         Association.from_id == from_id,
         Association.to_type == to_type,
-        Association.archived.is_(False),
+        Association.archived == false(),
     )
     if after_id is not None:
         cond = and_(cond, Association.to_id > after_id)
@@ -143,7 +143,7 @@ def edges_to_targets(
             Association.from_id == from_id,
             Association.to_type == to_type,
             Association.to_id.in_(list(to_ids)),
-            Association.archived.is_(False),
+            Association.archived == false(),
         )
         .order_by(Association.to_id, Association.category, Association.type_id)
     ).all()
@@ -154,7 +154,7 @@ def count_live_edges_of_type(session: Session, type_ids: Sequence[int]) -> int:
         session.execute(
             select(func.count())
             .select_from(Association)
-            .where(Association.type_id.in_(list(type_ids)), Association.archived.is_(False))
+            .where(Association.type_id.in_(list(type_ids)), Association.archived == false())
         ).scalar_one()
     )
 

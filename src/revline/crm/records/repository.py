@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    false,
     insert,
     select,
     true,
@@ -83,7 +84,7 @@ def page(
 ) -> list[RowMapping]:
     table = table_for(ot)
     # Merged records are archived but never listed: they live on in their survivor.
-    cond = and_(_scope(ot, table), table.c.archived.is_(archived), table.c.merged_into_id.is_(None))
+    cond = and_(_scope(ot, table), table.c.archived == archived, table.c.merged_into_id.is_(None))
     if after_id is not None:
         cond = and_(cond, table.c.id > after_id)
     return list(
@@ -255,7 +256,7 @@ def live_ids(session: Session, ot: ObjectType, ids: Sequence[int]) -> set[int]:
     table = table_for(ot)
     rows = session.execute(
         select(table.c.id).where(
-            table.c.id.in_(ids), _scope(ot, table), table.c.archived.is_(False)
+            table.c.id.in_(ids), _scope(ot, table), table.c.archived == false()
         )
     )
     return {int(r[0]) for r in rows}

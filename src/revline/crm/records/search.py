@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    false,
     func,
     literal,
     not_,
@@ -658,14 +659,14 @@ class _Compiler:
             Association.from_type == other.name,
             Association.from_id.in_([i for i in ids if i is not None]),
             Association.to_type == self.ot.name,
-            Association.archived.is_(False),
+            Association.archived == false(),
         )
         return self.table.c.id.in_(linked)
 
     def where(self, request: SearchRequest) -> ColumnElement[bool]:
         table = self.table
         scope: list[ColumnElement[bool]] = [
-            table.c.archived.is_(False),
+            table.c.archived == false(),
             table.c.merged_into_id.is_(None),
         ]
         if self.ot.engagement_type is not None:
