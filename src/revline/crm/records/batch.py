@@ -12,7 +12,7 @@ one per savepoint, so every item ends up either in ``results`` or in ``errors``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -446,6 +446,31 @@ def _attach_rows(
             w.row = row
 
 
+def _keyed_writes(
+    items: list[Any], pick: Callable[[_Write, Any], str | ValidationError | None]
+) -> tuple[list[_Write], list[tuple[str, str | None] | None]]:
+    """One write per input, with the (id, idProperty) that names its record; ``pick`` chooses
+    the idProperty of an input (or refuses it). Inputs without a usable id fail alone."""
+    writes: list[_Write] = []
+    keys: list[tuple[str, str | None] | None] = []
+    for i, item in enumerate(items):
+        w = _Write(i, item.get("properties") if isinstance(item, dict) else None)
+        writes.append(w)
+        try:
+            w.key = _id_text(item, i)
+        except ValidationError as exc:
+            w.fail(exc)
+            keys.append(None)
+            continue
+        chosen = pick(w, item)
+        if isinstance(chosen, ValidationError):
+            w.fail(chosen)
+            keys.append(None)
+            continue
+        keys.append((w.key, chosen))
+    return writes, keys
+
+
 def update_batch(
     session: Session,
     ot: ObjectType,
@@ -459,19 +484,12 @@ def update_batch(
     started = utcnow()
     items = check_inputs(inputs)
     catalog = properties.load_catalog(session, ot)
-    writes: list[_Write] = []
-    keys: list[tuple[str, str | None] | None] = []
-    for i, item in enumerate(items):
-        w = _Write(i, item.get("properties") if isinstance(item, dict) else None)
-        writes.append(w)
-        try:
-            w.key = _id_text(item, i)
-        except ValidationError as exc:
-            w.fail(exc)
-            keys.append(None)
-            continue
+
+    def pick(_w: _Write, item: Any) -> str | None:
         own = item.get("idProperty")
-        keys.append((w.key, own if isinstance(own, str) else id_property))
+        return own if isinstance(own, str) else id_property
+
+    writes, keys = _keyed_writes(items, pick)
     _attach_rows(session, ot, catalog, writes, keys, create_missing=False)
     return _write(session, ot, catalog, writes, source=source, now=now, started=started)
 
@@ -489,38 +507,27 @@ def upsert_batch(
     started = utcnow()
     items = check_inputs(inputs)
     catalog = properties.load_catalog(session, ot)
-    writes: list[_Write] = []
-    keys: list[tuple[str, str | None] | None] = []
-    for i, item in enumerate(items):
-        w = _Write(i, item.get("properties") if isinstance(item, dict) else None)
-        writes.append(w)
-        try:
-            w.key = _id_text(item, i)
-        except ValidationError as exc:
-            w.fail(exc)
-            keys.append(None)
-            continue
+
+    def pick(w: _Write, item: Any) -> str | ValidationError:
         id_property = item.get("idProperty") or ot.unique_id_property
         prop = catalog.get(id_property) if isinstance(id_property, str) else None
         if prop is None or not prop.has_unique_value:
-            w.fail(
-                ValidationError(
-                    f"idProperty must name a unique-value property of {ot.name}; "
-                    f"got {id_property!r}",
-                    errors=[
-                        ErrorDetail(
-                            "not a unique property",
-                            "INVALID_ID_PROPERTY",
-                            {"idProperty": [str(id_property)]},
-                        )
-                    ],
-                )
+            return ValidationError(
+                f"idProperty must name a unique-value property of {ot.name}; got {id_property!r}",
+                errors=[
+                    ErrorDetail(
+                        "not a unique property",
+                        "INVALID_ID_PROPERTY",
+                        {"idProperty": [str(id_property)]},
+                    )
+                ],
             )
-            keys.append(None)
-            continue
-        keys.append((w.key, prop.name))
+        # The unique value named by the id is also the new record's value when created.
         if isinstance(w.raw, dict) and prop.name not in w.raw:
             w.raw = {**w.raw, prop.name: w.key}
+        return prop.name
+
+    writes, keys = _keyed_writes(items, pick)
     _attach_rows(session, ot, catalog, writes, keys, create_missing=True)
     return _write(session, ot, catalog, writes, source=source, now=now, started=started)
 
