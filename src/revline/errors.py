@@ -58,19 +58,19 @@ class RevlineError(Exception):
         }
         if self.sub_category:
             body["subCategory"] = self.sub_category
-        encodable: dict[str, Any] = _encodable(body)
-        return encodable
+        safe: dict[str, Any] = encodable(body)
+        return safe
 
 
-def _encodable(value: Any) -> Any:
+def encodable(value: Any) -> Any:
     """Messages echo client text, which may hold lone surrogates (valid in JSON's ``\\ud800``
     escapes) that no UTF-8 encoder can write: render those as escapes instead of failing."""
     if isinstance(value, str):
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, list):
-        return [_encodable(v) for v in value]
+        return [encodable(v) for v in value]
     if isinstance(value, dict):
-        return {_encodable(k): _encodable(v) for k, v in value.items()}
+        return {encodable(k): encodable(v) for k, v in value.items()}
     return value
 
 

@@ -14,7 +14,7 @@ from revline.crm.records import batch
 from revline.crm.records.batch import BatchResult
 from revline.crm.records.schemas import record_out
 from revline.crm.records.service import WriteSource
-from revline.errors import _encodable
+from revline.errors import encodable
 from revline.kit.time import iso_ms
 
 router = APIRouter(tags=["objects"])
@@ -60,7 +60,7 @@ def _answer(result: BatchResult, ok_status: int, *, upsert: bool = False) -> JSO
         return JSONResponse(body, status_code=ok_status)
     body["numErrors"] = len(result.errors)
     # Messages and contexts echo client ids, which may hold lone surrogates.
-    body["errors"] = _encodable(
+    body["errors"] = encodable(
         [
             {
                 "status": "error",
