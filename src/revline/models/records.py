@@ -14,6 +14,18 @@ from revline.kit.db import Base, JSONDocument, Number, UTCDateTime
 from revline.models._columns import BigId
 
 
+
+def _archived_ids(table: str) -> Index:
+    """The ids of archived records only. Live records are found through the primary key:
+    an index led by the low-selectivity ``archived`` flag tempts SQLite's planner (which has
+    no statistics on a fresh database) away from the selective ones."""
+    return Index(
+        f"ix_{table}_archived",
+        "id",
+        sqlite_where=text("archived = 1"),
+        postgresql_where=text("archived = true"),
+    )
+
 class RecordColumns:
     """Columns every CRM record table has."""
 
@@ -58,7 +70,7 @@ class Contact(RecordColumns, Base):
             sqlite_where=text("archived = 0"),
             postgresql_where=text("archived = false"),
         ),
-        Index("ix_contacts_archived_id", "archived", "id"),
+        _archived_ids("contacts"),
         # Composite (filter, sort) indexes for the list views: see docs/architecture.md.
         Index("ix_contacts_lifecyclestage_created", "lifecyclestage", "created_at"),
         Index("ix_contacts_lead_status_created", "hs_lead_status", "created_at"),
@@ -96,7 +108,7 @@ class Company(RecordColumns, Base):
             sqlite_where=text("archived = 0"),
             postgresql_where=text("archived = false"),
         ),
-        Index("ix_companies_archived_id", "archived", "id"),
+        _archived_ids("companies"),
         Index("ix_companies_name", "name"),
         Index("ix_companies_owner_created", "hubspot_owner_id", "created_at"),
         Index("ix_companies_lifecyclestage_created", "lifecyclestage", "created_at"),
@@ -122,7 +134,7 @@ class Deal(RecordColumns, Base):
     hs_is_closed_lost: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (
-        Index("ix_deals_archived_id", "archived", "id"),
+        _archived_ids("deals"),
         Index("ix_deals_pipeline_stage_close", "pipeline", "dealstage", "closedate"),
         Index("ix_deals_owner_close", "hubspot_owner_id", "closedate"),
         Index("ix_deals_closedate", "closedate"),
@@ -160,7 +172,8 @@ class Engagement(RecordColumns, Base):
     hs_task_type: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
-        Index("ix_engagements_type_archived_id", "engagement_type", "archived", "id"),
+        Index("ix_engagements_type_id", "engagement_type", "id"),
+        _archived_ids("engagements"),
         Index("ix_engagements_type_timestamp", "engagement_type", "hs_timestamp"),
         Index("ix_engagements_owner_timestamp", "hubspot_owner_id", "hs_timestamp"),
     )

@@ -40,9 +40,11 @@ def _scope(ot: ObjectType, table: Table) -> ColumnElement[bool]:
 def _archived(table: Table, archived: bool | None) -> ColumnElement[bool]:
     if archived is None:
         return true()
-    # "=", not "IS": only "archived = false" lets either engine use the partial unique
-    # indexes (uq_contacts_email_active ...); "IS" makes SQLite scan every live record.
-    return table.c.archived == archived
+    # A literal "archived = false" (not "IS", not a bound parameter) is what lets the planners
+    # use the partial indexes (uq_contacts_email_active ...): SQLite only matches an index's
+    # WHERE against literal terms, and a generic PostgreSQL plan cannot assume a parameter's
+    # value. Otherwise the unique-value check scans every live record.
+    return table.c.archived == (true() if archived else false())
 
 
 @functools.cache
@@ -84,7 +86,7 @@ def page(
 ) -> list[RowMapping]:
     table = table_for(ot)
     # Merged records are archived but never listed: they live on in their survivor.
-    cond = and_(_scope(ot, table), table.c.archived == archived, table.c.merged_into_id.is_(None))
+    cond = and_(_scope(ot, table), _archived(table, archived), table.c.merged_into_id.is_(None))
     if after_id is not None:
         cond = and_(cond, table.c.id > after_id)
     return list(
@@ -238,15 +240,21 @@ def _pg_insert_arrays(
         if "JSON" in type_name:
             values = [None if v is None else json.dumps(v) for v in values]
         arrays.append(values)
-        casts.append(f"%s::{type_name}[]")
+        casts.append(f"%b::{type_name}[]")
     names = ", ".join(f'"{c}"' for c in columns)
     sql = (
         f'INSERT INTO "{table.name}" ({names}) SELECT {names} '  # noqa: S608 - names from the model
         f"FROM unnest({', '.join(casts)}) WITH ORDINALITY AS u({names}, row_number_) "
         "ORDER BY row_number_" + (" RETURNING id" if returning else "")
     )
-    result = session.connection().exec_driver_sql(sql, tuple(arrays))
-    return [int(r[0]) for r in result] if returning else []
+    # Binary parameters (%b): psycopg then sends each array without building and escaping
+    # its text form element by element, which was most of the Python time of a large batch.
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, tuple(arrays))
+        return [int(r[0]) for r in cursor.fetchall()] if returning else []
+    finally:
+        cursor.close()
 
 
 def live_ids(session: Session, ot: ObjectType, ids: Sequence[int]) -> set[int]:

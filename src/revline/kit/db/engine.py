@@ -43,7 +43,17 @@ class Database:
 def _make_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+        # Plan every statement with its actual parameters. The driver prepares repeated
+        # statements, and PostgreSQL would then settle on a generic plan made while the tables
+        # were small (a sequential scan, say) and keep it on that connection until the next
+        # ANALYZE: with a growing table that is a plan that gets slower with every row.
+        options = parsed.query.get("options", "")
+        if isinstance(options, tuple):
+            options = " ".join(options)
+        options = f"{options} -c plan_cache_mode=force_custom_plan".strip()
+        return create_engine(
+            url, echo=echo, pool_pre_ping=True, future=True, connect_args={"options": options}
+        )
 
     connect_args: dict[str, Any] = {"check_same_thread": False, "isolation_level": None}
     engine = create_engine(url, echo=echo, connect_args=connect_args)
