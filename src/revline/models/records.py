@@ -14,7 +14,6 @@ from revline.kit.db import Base, JSONDocument, Number, UTCDateTime
 from revline.models._columns import BigId
 
 
-
 def _archived_ids(table: str) -> Index:
     """The ids of archived records only. Live records are found through the primary key:
     an index led by the low-selectivity ``archived`` flag tempts SQLite's planner (which has
@@ -25,6 +24,7 @@ def _archived_ids(table: str) -> Index:
         sqlite_where=text("archived = 1"),
         postgresql_where=text("archived = true"),
     )
+
 
 class RecordColumns:
     """Columns every CRM record table has."""
