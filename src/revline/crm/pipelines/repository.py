@@ -24,7 +24,14 @@ def list_pipelines(session: Session, object_type: str, *, archived: bool) -> Seq
 
 def get_pipeline(session: Session, pipeline_id: str) -> Pipeline | None:
     # PostgreSQL refuses to compare with text holding NUL; no stored id holds one.
-    return session.get(Pipeline, pipeline_id) if is_storable(pipeline_id) else None
+    if not is_storable(pipeline_id):
+        return None
+    pipeline = session.get(Pipeline, pipeline_id)
+    if pipeline is not None:
+        # The identity map holds objects weakly: without this reference a batch of deals
+        # would load the same pipeline and its stages again for every deal.
+        session.info.setdefault("pinned_pipelines", {})[pipeline_id] = pipeline
+    return pipeline
 
 
 def get_stage(session: Session, stage_id: str) -> PipelineStage | None:
