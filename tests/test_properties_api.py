@@ -8,7 +8,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from starlette.testclient import TestClient
+
+from revline.crm.object_types import CONTACTS
+from revline.crm.properties import service as properties
+from revline.kit.db import Database
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 ERROR_KEYS = {"status", "message", "correlationId", "category", "errors", "context", "links"}
@@ -650,3 +655,45 @@ def test_garbage_never_causes_a_500(client: TestClient) -> None:
     assert target["name"] == "target"
     assert all(isinstance(o["value"], str) for o in target["options"])
     assert by_name(client, "contacts")["email"]["type"] == "string"
+
+
+def test_every_process_sees_definition_changes_once_committed(database: Database) -> None:
+    """Each process keeps the catalog between requests; a change made through another
+    process (another engine on the same database) is seen from the next unit of work on,
+    and a rolled-back change is never seen."""
+    other = Database(database.url)
+    try:
+        with database.unit_of_work() as s:
+            assert "tier" not in properties.load_catalog(s, CONTACTS).by_name
+        with other.unit_of_work() as s:
+            properties.create_property(
+                s,
+                CONTACTS,
+                name="tier",
+                label="Tier",
+                type="string",
+                field_type="text",
+                group_name="contactinformation",
+            )
+        with database.unit_of_work() as s:
+            assert properties.load_catalog(s, CONTACTS).by_name["tier"].label == "Tier"
+        with other.unit_of_work() as s:
+            properties.update_property(s, CONTACTS, "tier", {"label": "Account tier"})
+        with database.unit_of_work() as s:
+            assert properties.load_catalog(s, CONTACTS).by_name["tier"].label == "Account tier"
+
+        with pytest.raises(RuntimeError), other.unit_of_work() as s:
+            properties.update_property(s, CONTACTS, "tier", {"label": "Never committed"})
+            assert properties.load_catalog(s, CONTACTS).by_name["tier"].label == ("Never committed")
+            raise RuntimeError("roll back")
+        for db in (database, other):
+            with db.unit_of_work() as s:
+                assert properties.load_catalog(s, CONTACTS).by_name["tier"].label == (
+                    "Account tier"
+                )
+        with other.unit_of_work() as s:
+            properties.archive_property(s, CONTACTS, "tier")
+        with database.unit_of_work() as s:
+            assert "tier" not in properties.load_catalog(s, CONTACTS).by_name
+    finally:
+        other.dispose()

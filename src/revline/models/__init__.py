@@ -3,13 +3,19 @@
 from revline.models.associations import Association, AssociationLabel
 from revline.models.auth import ApiToken, Team, TeamMember, User
 from revline.models.pipelines import Pipeline, PipelineStage
-from revline.models.properties import PropertyDefinition, PropertyGroup, PropertyHistory
+from revline.models.properties import (
+    CatalogRevision,
+    PropertyDefinition,
+    PropertyGroup,
+    PropertyHistory,
+)
 from revline.models.records import Company, Contact, Deal, Engagement, RecordMerge
 
 __all__ = [
     "ApiToken",
     "Association",
     "AssociationLabel",
+    "CatalogRevision",
     "Company",
     "Contact",
     "Deal",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from revline.kit.db import Base, JSONDocument, UTCDateTime
@@ -75,3 +75,14 @@ class PropertyHistory(Base):
     __table_args__ = (
         Index("ix_property_history_record", "object_type", "record_id", "name", "changed_at"),
     )
+
+
+class CatalogRevision(Base):
+    """A counter per shared catalog (``property_catalog``): every change to what it covers
+    increments it in the same transaction, so a process may keep a copy of the catalog for as
+    long as the counter it read has not moved."""
+
+    __tablename__ = "catalog_revisions"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Table, and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from revline.kit.db.dialect import json_has_key
-from revline.models import PropertyDefinition, PropertyGroup, PropertyHistory
+from revline.models import CatalogRevision, PropertyDefinition, PropertyGroup, PropertyHistory
 from revline.models.records import RECORD_MODELS
+
+
+def catalog_revision(session: Session, name: str) -> int:
+    """The current value of a catalog's revision counter (0 when it has none yet)."""
+    value = session.scalar(select(CatalogRevision.revision).where(CatalogRevision.name == name))
+    return int(value or 0)
+
+
+def bump_catalog_revision(session: Session, name: str) -> None:
+    """Move a catalog's counter forward, inside the caller's transaction."""
+    moved = session.execute(
+        update(CatalogRevision)
+        .where(CatalogRevision.name == name)
+        .values(revision=CatalogRevision.revision + 1)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        session.execute(insert(CatalogRevision).values(name=name, revision=1))
 
 
 def list_definitions(

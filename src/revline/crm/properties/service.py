@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from revline.crm.object_types import ALL_TYPES, ObjectType
@@ -113,22 +115,56 @@ def _to_def(ot: ObjectType, row: PropertyDefinition) -> PropertyDef:
 
 
 _CATALOGS = "revline.property_catalogs"
+_REVISION = "revline.property_catalog_revision"
+_CHANGED = "revline.property_catalog_changed"
+_REVISION_NAME = "property_catalog"
+# Catalogs shared by every unit of work of one engine (so one database), stamped with the
+# revision counter they were read under. Entries are never mutated once published.
+_SHARED: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, Catalog]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def load_catalog(session: Session, ot: ObjectType) -> Catalog:
-    """Every live property of ``ot``, read once per unit of work (imports write thousands of
-    records in one); any change to a definition in the same unit of work drops the copy."""
+    """Every live property of ``ot``.
+
+    Reading a hundred definitions on every request would cost more than the request's own
+    work, so the catalog is kept per process and checked against the ``property_catalog``
+    revision counter, one primary-key read per unit of work. Every change to a definition
+    moves the counter in its own transaction, so no process keeps using a stale copy once the
+    change is committed; a unit of work that changed definitions itself reads its own
+    (uncommitted) view and never publishes it.
+    """
     cache: dict[str, Catalog] = session.info.setdefault(_CATALOGS, {})
     catalog = cache.get(ot.name)
-    if catalog is None:
+    if catalog is not None:
+        return catalog
+    revision = session.info.get(_REVISION)
+    if revision is None:
+        # The counter is read before the definitions: a change committed in between is then
+        # stored under the older number, which only makes a reader see it a little early.
+        revision = session.info[_REVISION] = repo.catalog_revision(session, _REVISION_NAME)
+    shared = _SHARED.setdefault(session.get_bind().engine, {})
+    hit = shared.get(ot.name)
+    if hit is not None and hit[0] == revision and not session.info.get(_CHANGED):
+        catalog = hit[1]
+    else:
         rows = repo.list_definitions(session, ot.name, archived=False)
         catalog = Catalog(object_type=ot, by_name={r.name: _to_def(ot, r) for r in rows})
-        cache[ot.name] = catalog
+        if not session.info.get(_CHANGED):
+            shared[ot.name] = (revision, catalog)
+    cache[ot.name] = catalog
     return catalog
 
 
 def _definitions_changed(session: Session) -> None:
+    """Called by every write to a definition: drops this unit of work's copies and moves the
+    revision counter so every process reloads after the commit."""
     session.info.pop(_CATALOGS, None)
+    session.info.pop(_REVISION, None)
+    if not session.info.get(_CHANGED):
+        session.info[_CHANGED] = True
+        repo.bump_catalog_revision(session, _REVISION_NAME)
 
 
 # --- defaults ---------------------------------------------------------------------------
@@ -177,8 +213,9 @@ def ensure_builtin_definitions(session: Session) -> int:
                     updated_at=now,
                 )
             )
-    repo.add_all(session, new)
-    _definitions_changed(session)
+    if new:
+        repo.add_all(session, new)
+        _definitions_changed(session)
     return len(new)
 
 
