@@ -225,19 +225,23 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
         f'INSERT INTO "{table.name}" ({names}) '  # noqa: S608 - names come from the model
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
-    # Batches repeat the same objects (one timestamp, one source) in every row: process each
-    # distinct object once per column.
-    memos: list[dict[int, Any]] = [{} for _ in columns]
-
-    def bind(i: int, value: Any) -> Any:
-        proc = processors[i]
-        if proc is None or value is None:
-            return value
-        memo = memos[i]
-        key = id(value)
-        if key not in memo:
-            memo[key] = proc(value)
-        return memo[key]
-
-    params = [tuple(bind(i, row[c]) for i, c in enumerate(columns)) for row in rows]
+    # Column by column: most columns need no conversion and are taken as they are, and the
+    # converted ones repeat the same objects (one timestamp, one source) in every row, so each
+    # distinct object is converted once.
+    values = [[row[c] for row in rows] for c in columns]
+    for i, proc in enumerate(processors):
+        if proc is None:
+            continue
+        memo: dict[int, Any] = {}
+        converted = []
+        for value in values[i]:
+            if value is None:
+                converted.append(None)
+                continue
+            key = id(value)
+            if key not in memo:
+                memo[key] = proc(value)
+            converted.append(memo[key])
+        values[i] = converted
+    params = list(zip(*values, strict=True))
     connection.exec_driver_sql(sql, params)
