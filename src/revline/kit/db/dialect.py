@@ -233,7 +233,7 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
         if proc is None:
             continue
         memo: dict[int, Any] = {}
-        converted = []
+        converted: list[Any] = []
         for value in values[i]:
             if value is None:
                 converted.append(None)
