@@ -151,3 +151,88 @@ def test_demo_builds_a_workspace_and_prints_a_token(
     assert fresh.exit_code == 0, fresh.output
     assert "already there" not in fresh.output
     assert "Demo workspace (seed 3" in fresh.output
+
+
+def test_lifecycle_stages_and_lead_statuses_from_the_cli(db_url: str) -> None:
+    result = run(
+        "lifecycle",
+        "add-stage",
+        "trial",
+        "Trial",
+        "--before",
+        "opportunity",
+        "--database-url",
+        db_url,
+    )
+    assert result.exit_code == 0, result.output
+    assert "hs_lifecyclestage_trial_date" in result.output
+    result = run("lifecycle", "rename-stage", "trial", "Free trial", "--database-url", db_url)
+    assert result.exit_code == 0 and "Free trial" in result.output
+    order = [
+        "subscriber",
+        "lead",
+        "trial",
+        "marketingqualifiedlead",
+        "salesqualifiedlead",
+        "opportunity",
+        "customer",
+        "evangelist",
+        "other",
+    ]
+    result = run("lifecycle", "reorder-stages", *order, "--database-url", db_url)
+    assert result.exit_code == 0, result.output
+    listed = run("lifecycle", "stages", "--database-url", db_url).output
+    rows = [[c.strip() for c in line.split("│")] for line in listed.splitlines() if "│" in line]
+    assert [r[2] for r in rows] == order, listed
+    result = run("lifecycle", "archive-stage", "trial", "--database-url", db_url)
+    assert result.exit_code == 0 and "yes" in result.output
+    bad = run("lifecycle", "reorder-stages", "lead", "--database-url", db_url)
+    assert bad.exit_code == 1 and "every lifecycle stage" in bad.output
+
+    result = run(
+        "lifecycle",
+        "add-lead-status",
+        "NURTURING",
+        "Nurturing",
+        "--group",
+        "working",
+        "--database-url",
+        db_url,
+    )
+    assert result.exit_code == 0 and "NURTURING" in result.output
+    result = run(
+        "lifecycle", "set-lead-status-group", "NURTURING", "open", "--database-url", db_url
+    )
+    assert result.exit_code == 0, result.output
+    bad = run("lifecycle", "set-lead-status-group", "NURTURING", "later", "--database-url", db_url)
+    assert bad.exit_code == 1 and "group must be one of" in bad.output
+
+    result = run(
+        "lifecycle", "settings", "--set", "dealCreatedToOpportunity=false", "--database-url", db_url
+    )
+    assert result.exit_code == 0 and "dealCreatedToOpportunity: off" in result.output
+    assert "dealWonToCustomer: on" in run("lifecycle", "settings", "--database-url", db_url).output
+    bad = run("lifecycle", "settings", "--set", "nope=true", "--database-url", db_url)
+    assert bad.exit_code == 1
+
+
+def test_convert_a_contact_from_the_cli(db_url: str, api: TestClient) -> None:
+    token = TOKEN.search(run("tokens", "create", "--name", "t", "--database-url", db_url).output)
+    assert token is not None
+    headers = {"Authorization": f"Bearer {token.group(0)}"}
+    resp = api.post(
+        "/crm/v3/objects/contacts",
+        json={"properties": {"email": "ada@initech.example", "company": "Initech"}},
+        headers=headers,
+    )
+    contact = resp.json()["id"]
+    result = run(
+        "contacts", "convert", contact, "--deal", "--amount", "5000", "--database-url", db_url
+    )
+    assert result.exit_code == 0, result.output
+    assert "company: " in result.output and "(created)" in result.output
+    assert "lifecycle stage: opportunity, lead status: OPEN_DEAL" in result.output
+    again = run("contacts", "convert", contact, "--deal", "--database-url", db_url)
+    assert again.exit_code == 0 and "already converted" in again.output
+    missing = run("contacts", "convert", "999999", "--database-url", db_url)
+    assert missing.exit_code == 1 and "does not exist" in missing.output

@@ -10,6 +10,7 @@ from revline import __version__
 from revline.api import PathQuirksMiddleware, install_error_handlers
 from revline.config import Settings
 from revline.crm.associations.endpoints import router as associations_router
+from revline.crm.lifecycle.endpoints import router as lifecycle_router
 from revline.crm.owners.endpoints import router as owners_router
 from revline.crm.pipelines.endpoints import router as pipelines_router
 from revline.crm.properties.endpoints import router as properties_router
@@ -18,6 +19,7 @@ from revline.crm.records.endpoints import router as records_router
 from revline.crm.records.merge_endpoints import router as merge_router
 from revline.crm.records.search_endpoints import router as search_router
 from revline.kit.db import Database
+from revline.lifecycle.endpoints import router as conversion_router
 from revline.logging import log_event
 from revline.setup import is_current, upgrade_database
 
@@ -56,6 +58,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         owners_router,
         associations_router,
         merge_router,
+        lifecycle_router,
+        conversion_router,
     ):
         app.include_router(router)
 

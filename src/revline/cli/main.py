@@ -1,4 +1,4 @@
-"""`revline` commands: serve, db, users, tokens, demo."""
+"""`revline` commands: serve, db, users, tokens, lifecycle, contacts, demo."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from revline.auth import service as auth_service
+from revline.cli import contacts as contacts_cli
+from revline.cli import lifecycle as lifecycle_cli
+from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
 from revline.config import Settings
 from revline.errors import RevlineError
-from revline.kit.db import Database
 from revline.logging import configure
 from revline.setup import upgrade_database
 
@@ -24,32 +25,8 @@ tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
-console = Console()
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar="REVLINE_DATABASE_URL",
-        help="SQLAlchemy URL; default: sqlite:///revline.db",
-    ),
-]
-
-
-def _settings(database_url: str | None, **extra: object) -> Settings:
-    values: dict[str, object] = {k: v for k, v in extra.items() if v is not None}
-    if database_url:
-        values["database_url"] = database_url
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-def _database(settings: Settings) -> Database:
-    return Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-
-
-def _fail(error: RevlineError) -> None:
-    console.print(f"[red]error:[/red] {error.message}")
-    raise typer.Exit(code=1)
+app.add_typer(lifecycle_cli.app, name="lifecycle")
+app.add_typer(contacts_cli.app, name="contacts")
 
 
 @app.command()
@@ -63,7 +40,7 @@ def serve(
 
     from revline.app import create_app
 
-    settings = _settings(database_url, host=host, port=port)
+    settings = make_settings(database_url, host=host, port=port)
     configure(settings.log_level)
     uvicorn.run(
         create_app(settings),
@@ -76,8 +53,8 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Apply every pending migration and create the workspace defaults."""
-    settings = _settings(database_url)
-    db = _database(settings)
+    settings = make_settings(database_url)
+    db = open_database(settings)
     upgrade_database(db)
     db.dispose()
     console.print(f"Database is up to date: {db.engine.url.render_as_string(hide_password=True)}")
@@ -95,7 +72,7 @@ def users_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a user, who can then own records."""
-    db = _database(_settings(database_url))
+    db = open_database(make_settings(database_url))
     try:
         with db.unit_of_work() as session:
             user = auth_service.create_user(
@@ -108,13 +85,13 @@ def users_create(
             )
             console.print(f"Created user {user.id} <{user.email}> (owner id {user.id})")
     except RevlineError as error:
-        _fail(error)
+        fail(error)
 
 
 @users_app.command("list")
 def users_list(database_url: DatabaseUrl = None) -> None:
     """List users."""
-    db = _database(_settings(database_url))
+    db = open_database(make_settings(database_url))
     table = Table("id", "email", "name", "role")
     with db.unit_of_work() as session:
         for u in auth_service.list_users(
@@ -133,7 +110,7 @@ def tokens_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create an API token and print it (it is shown only once)."""
-    db = _database(_settings(database_url))
+    db = open_database(make_settings(database_url))
     try:
         with db.unit_of_work() as session:
             user_id = None
@@ -145,7 +122,7 @@ def tokens_create(
                 user_id = user.id
             issued = auth_service.create_token(session, name=name, user_id=user_id)
     except RevlineError as error:
-        _fail(error)
+        fail(error)
     # Printed bare on stdout so scripts can capture it: TOKEN=$(revline tokens create ...)
     print(issued.token)
 
@@ -153,7 +130,7 @@ def tokens_create(
 @tokens_app.command("list")
 def tokens_list(database_url: DatabaseUrl = None) -> None:
     """List API tokens (never their secrets)."""
-    db = _database(_settings(database_url))
+    db = open_database(make_settings(database_url))
     table = Table("id", "name", "prefix", "created", "last used", "revoked")
     with db.unit_of_work() as session:
         for t in auth_service.list_tokens(session):
@@ -171,12 +148,12 @@ def tokens_list(database_url: DatabaseUrl = None) -> None:
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int, database_url: DatabaseUrl = None) -> None:
     """Revoke an API token by id."""
-    db = _database(_settings(database_url))
+    db = open_database(make_settings(database_url))
     try:
         with db.unit_of_work() as session:
             auth_service.revoke_token(session, token_id)
     except RevlineError as error:
-        _fail(error)
+        fail(error)
     console.print(f"Token {token_id} revoked")
 
 
@@ -213,7 +190,7 @@ def demo(
         path = Path(url.split("sqlite:///", 1)[1])
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    db = _database(settings)
+    db = open_database(settings)
     upgrade_database(db)
     with db.unit_of_work() as session:
         already = demo_data.has_demo_data(session)

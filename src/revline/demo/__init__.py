@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from revline.auth import service as auth_service
 from revline.crm.associations import types as assoc_types
 from revline.crm.associations.service import AssociationSpec
+from revline.crm.lifecycle import settings as lifecycle_settings
 from revline.crm.object_types import (
     CALLS,
     COMPANIES,
@@ -126,6 +127,11 @@ def generate(
         raise Conflict("This workspace already holds the demo data; start from an empty one.")
     today = today or datetime.now(UTC).date()
     p = plan(seed=seed, today=today, scale=scale)
+    # The plan already tells each account's story with consistent stages (a won deal's people
+    # are customers, ...), timed as it happened; the live sync rules would replay those moves
+    # at write time and out of order. They are off while the demo writes, then restored.
+    sync = lifecycle_settings.load(session)
+    lifecycle_settings.update(session, {k: False for k in lifecycle_settings.to_api(sync)})
 
     ticker = _Ticker(progress, "Owners", len(p.owners))
     for o in p.owners:
@@ -179,6 +185,7 @@ def generate(
         _create(session, act.object_type, props, [Step(act.created, {})], specs)
         ticker.tick()
 
+    lifecycle_settings.update(session, lifecycle_settings.to_api(sync))
     return DemoSummary(
         seed=seed,
         today=today,

@@ -20,7 +20,7 @@ from revline.crm.object_types import (
     ObjectType,
 )
 from revline.crm.pipelines.service import DEFAULT_STAGES
-from revline.crm.records.service import WriteSource
+from revline.crm.records.context import WriteSource
 from revline.demo.words import (
     _CALL_NOTES,
     _CALL_OUTCOMES,
@@ -57,6 +57,14 @@ from revline.kit.time import iso_ms
 Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
 
+# Why sales disqualified someone (revline_disqualification_reason), weighted.
+_REASONS = [
+    ("no_need", 30),
+    ("no_budget", 25),
+    ("no_authority", 15),
+    ("not_a_fit", 20),
+    ("other", 10),
+]
 DEMO_SOURCE = WriteSource("IMPORT", "demo")
 OWNER_DOMAIN = "revline.example"  # reserved for examples (RFC 2606): never a real mailbox
 HISTORY_DAYS = 540  # about eighteen months of history before the reference day
@@ -755,6 +763,8 @@ class _Planner:
             values = {"lifecyclestage": stage}
             if status is not None:
                 values["hs_lead_status"] = status
+                if status == "UNQUALIFIED":
+                    values["revline_disqualification_reason"] = _pick(rng, _REASONS)
             elif n > 0:
                 values["hs_lead_status"] = ""
             steps.append(Step(moment, values))
@@ -764,7 +774,10 @@ class _Planner:
             after = max(d.closed for d in lost if d.closed) + timedelta(hours=2)
             if after > steps[-1].at and after < self.horizon:
                 status = _pick(rng, [("BAD_TIMING", 6), ("UNQUALIFIED", 4)])
-                steps.append(Step(after, {"hs_lead_status": status}))
+                values = {"hs_lead_status": status}
+                if status == "UNQUALIFIED":
+                    values["revline_disqualification_reason"] = _pick(rng, _REASONS)
+                steps.append(Step(after, values))
         return steps
 
     def _company_steps(self, company: CompanyPlan) -> list[Step]:

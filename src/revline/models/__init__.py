@@ -2,6 +2,7 @@
 
 from revline.models.associations import Association, AssociationLabel
 from revline.models.auth import ApiToken, Team, TeamMember, User
+from revline.models.lifecycle import LeadConversion, LifecycleChange, WorkspaceSetting
 from revline.models.pipelines import Pipeline, PipelineStage
 from revline.models.properties import (
     CatalogRevision,
@@ -20,6 +21,8 @@ __all__ = [
     "Contact",
     "Deal",
     "Engagement",
+    "LeadConversion",
+    "LifecycleChange",
     "Pipeline",
     "PipelineStage",
     "PropertyDefinition",
@@ -29,4 +32,5 @@ __all__ = [
     "Team",
     "TeamMember",
     "User",
+    "WorkspaceSetting",
 ]

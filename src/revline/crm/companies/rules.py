@@ -1,9 +1,11 @@
-"""Companies: the domain is stored bare (no scheme, ``www.`` or path) and lower-cased."""
+"""Companies: the domain is stored bare (no scheme, ``www.`` or path) and lower-cased; the
+lifecycle stage only moves forward."""
 
 from __future__ import annotations
 
 import re
 
+from revline.crm.lifecycle import rules as lifecycle_rules
 from revline.crm.records.context import WriteContext
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
@@ -25,3 +27,4 @@ def prepare(ctx: WriteContext) -> None:
         ctx.values["domain"] = domain
         if not _DOMAIN.match(domain):
             ctx.problem("domain", "INVALID_DOMAIN", f"'{domain}' is not a valid domain name")
+    lifecycle_rules.prepare_stage(ctx)

@@ -1,9 +1,11 @@
-"""Contacts: emails are stored trimmed and lower-cased, and must look like an address."""
+"""Contacts: emails are stored trimmed and lower-cased, and must look like an address; the
+lifecycle stage only moves forward; lead statuses follow their rules."""
 
 from __future__ import annotations
 
 import re
 
+from revline.crm.lifecycle import rules as lifecycle_rules
 from revline.crm.records.context import WriteContext
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
@@ -20,3 +22,5 @@ def prepare(ctx: WriteContext) -> None:
         ctx.values["email"] = email
         if not _EMAIL.match(email):
             ctx.problem("email", "INVALID_EMAIL", f"Email address {email} is invalid")
+    lifecycle_rules.prepare_stage(ctx)
+    lifecycle_rules.prepare_lead_status(ctx)

@@ -34,10 +34,13 @@ class BuiltinProperty:
     description: str = ""
     group: str | None = None  # defaults to the object type's group
     extra: dict[str, str] = field(default_factory=dict)
+    # Kept in the record's ``custom`` document rather than a typed column: the properties a
+    # workspace's own configuration multiplies (one stage-date property per lifecycle stage).
+    in_document: bool = False
 
     @property
-    def storage_column(self) -> str:
-        return self.column or self.name
+    def storage_column(self) -> str | None:
+        return None if self.in_document else (self.column or self.name)
 
 
 def _text(name: str, label: str, **kw: object) -> BuiltinProperty:
@@ -90,6 +93,26 @@ LEAD_STATUSES = [
     ("ATTEMPTED_TO_CONTACT", "Attempted to Contact"),
     ("CONNECTED", "Connected"),
     ("BAD_TIMING", "Bad Timing"),
+]
+# Salesforce-style groups every lead status belongs to (configurable per status).
+LEAD_STATUS_GROUPS = ("open", "working", "converted", "not_converted")
+DEFAULT_LEAD_STATUS_GROUPS = {
+    "NEW": "open",
+    "OPEN": "open",
+    "IN_PROGRESS": "working",
+    "OPEN_DEAL": "converted",
+    "UNQUALIFIED": "not_converted",
+    "ATTEMPTED_TO_CONTACT": "working",
+    "CONNECTED": "working",
+    "BAD_TIMING": "not_converted",
+}
+DISQUALIFICATION_REASONS = [
+    ("no_need", "No need"),
+    ("no_authority", "No authority"),
+    ("no_budget", "No budget"),
+    ("bad_timing", "Bad timing"),
+    ("not_a_fit", "Not a fit"),
+    ("other", "Other"),
 ]
 ANALYTICS_SOURCES = [
     ("ORGANIC_SEARCH", "Organic Search"),
@@ -145,6 +168,29 @@ CALL_DISPOSITIONS = [
 DIRECTIONS = [("INBOUND", "Inbound"), ("OUTBOUND", "Outbound")]
 
 
+def stage_date_property(stage: str) -> str:
+    """The property stamped when a record first reaches lifecycle stage ``stage``."""
+    return f"hs_lifecyclestage_{stage}_date"
+
+
+def stage_date_label(label: str) -> str:
+    return f"Became a {label} Date"
+
+
+def _stage_dates() -> list[BuiltinProperty]:
+    return [
+        _datetime(
+            stage_date_property(value),
+            stage_date_label(label),
+            read_only=True,
+            calculated=True,
+            in_document=True,
+            description=f"When the record first reached the lifecycle stage {label}.",
+        )
+        for value, label in LIFECYCLE_STAGES
+    ]
+
+
 def _record_level(created: str, modified: str) -> list[BuiltinProperty]:
     return [
         _number("hs_object_id", "Record ID", read_only=True, calculated=True, column="id"),
@@ -174,7 +220,30 @@ CONTACT_PROPERTIES = [
     _text("country", "Country/Region"),
     _select("lifecyclestage", "Lifecycle Stage", LIFECYCLE_STAGES),
     _select("hs_lead_status", "Lead Status", LEAD_STATUSES),
+    BuiltinProperty(
+        "revline_lead_status_group",
+        "Lead Status Group",
+        "enumeration",
+        "select",
+        options=tuple((g, g.replace("_", " ").title()) for g in LEAD_STATUS_GROUPS),
+        read_only=True,
+        calculated=True,
+        in_document=True,
+        description="The Salesforce-style group of the lead status: open, working, "
+        "converted or not converted.",
+    ),
+    BuiltinProperty(
+        "revline_disqualification_reason",
+        "Disqualification Reason",
+        "enumeration",
+        "select",
+        options=tuple(DISQUALIFICATION_REASONS),
+        in_document=True,
+        description="Why the lead was disqualified; required with a lead status that "
+        "asks for one (UNQUALIFIED by default).",
+    ),
     _select("hs_analytics_source", "Original Source", ANALYTICS_SOURCES),
+    *_stage_dates(),
 ]
 
 COMPANY_PROPERTIES = [
@@ -204,6 +273,7 @@ COMPANY_PROPERTIES = [
     _number("numberofemployees", "Number of Employees"),
     _number("annualrevenue", "Annual Revenue"),
     _select("lifecyclestage", "Lifecycle Stage", LIFECYCLE_STAGES),
+    *_stage_dates(),
 ]
 
 DEAL_PROPERTIES = [

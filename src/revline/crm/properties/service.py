@@ -33,6 +33,12 @@ FIELD_TYPES: dict[str, tuple[str, ...]] = {
 # Built-in enumerations whose options are other records (owners, pipelines, stages):
 # their values are checked by the record rules, not against a stored option list.
 DYNAMIC_OPTIONS = frozenset({"hubspot_owner_id", "pipeline", "dealstage"})
+# Enumerations whose options carry more than a label (an order with rules, a status group)
+# and are edited through their own endpoints.
+MANAGED_OPTIONS = {
+    "lifecyclestage": "/revline/v1/lifecycle-stages",
+    "hs_lead_status": "/revline/v1/lead-statuses",
+}
 # \Z, not $: "$" also matches before a trailing newline.
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}\Z")
 
@@ -411,11 +417,24 @@ def create_property(
 
 
 def update_property(
-    session: Session, ot: ObjectType, name: str, changes: dict[str, Any]
+    session: Session,
+    ot: ObjectType,
+    name: str,
+    changes: dict[str, Any],
+    *,
+    allow_managed: bool = False,
 ) -> PropertyDef:
-    """Apply a partial update. ``changes`` uses Python names (``field_type``, ``group_name``)."""
+    """Apply a partial update. ``changes`` uses Python names (``field_type``, ``group_name``).
+    ``allow_managed`` lets the owning service edit the options of a managed enumeration."""
     _definitions_changed(session)
     row = _access_row(session, ot, name)
+    if "options" in changes and name in MANAGED_OPTIONS and not allow_managed:
+        raise ValidationError(
+            f"The options of '{name}' are edited through {MANAGED_OPTIONS[name]}",
+            errors=[
+                ErrorDetail("options are managed", "READ_ONLY_DEFINITION", {"options": [name]})
+            ],
+        )
     for key in ("label", "description"):
         if isinstance(changes.get(key), str):
             check_text(changes[key], key)
@@ -465,6 +484,52 @@ def update_property(
             setattr(row, attr, changes[attr])
     row.updated_at = utcnow()
     session.flush()
+    return _to_def(ot, row)
+
+
+def define_calculated_property(
+    session: Session,
+    ot: ObjectType,
+    *,
+    name: str,
+    label: str,
+    type: str,
+    field_type: str,
+    description: str = "",
+) -> PropertyDef:
+    """Create (or bring back) a read-only property whose values Revline itself writes, such as
+    the date-entered property of a lifecycle stage a workspace adds."""
+    _definitions_changed(session)
+    now = utcnow()
+    row = repo.get_definition(session, ot.name, name)
+    if row is None:
+        row = PropertyDefinition(
+            object_type=ot.name,
+            name=name,
+            label=label,
+            type=type,
+            field_type=field_type,
+            group_name=ot.group,
+            description=description,
+            display_order=-1,
+            options=[],
+            hidden=False,
+            form_field=False,
+            has_unique_value=False,
+            hubspot_defined=False,
+            calculated=True,
+            read_only_value=True,
+            read_only_definition=True,
+            created_at=now,
+            updated_at=now,
+        )
+        repo.add(session, row)
+    else:
+        row.label = label
+        row.archived = False
+        row.archived_at = None
+        row.updated_at = now
+        session.flush()
     return _to_def(ot, row)
 
 

@@ -29,7 +29,8 @@ from revline.crm.properties.service import Catalog
 from revline.crm.properties.values import TypedValue
 from revline.crm.records import repository as repo
 from revline.crm.records import service
-from revline.crm.records.service import RecordView, WriteSource
+from revline.crm.records.context import StoredChange, WriteSource
+from revline.crm.records.service import RecordView
 from revline.errors import Conflict, ErrorDetail, NotFound, RevlineError, ValidationError
 from revline.kit.pagination import parse_id
 from revline.kit.time import utcnow
@@ -242,12 +243,16 @@ class _Write:
         return None if self.row is None else self.row_values
 
 
-def _validate(session: Session, ot: ObjectType, catalog: Catalog, writes: list[_Write]) -> None:
+def _validate(
+    session: Session, ot: ObjectType, catalog: Catalog, writes: list[_Write], at: datetime
+) -> None:
     live = [w for w in writes if w.error is None]
     for w in live:
         if w.row is not None:
             w.row_values = service._current_values(catalog, w.row)
-    prepared = service.prepare_many(session, ot, catalog, [(w.raw, w.current) for w in live])
+    prepared = service.prepare_many(
+        session, ot, catalog, [(w.raw, w.current) for w in live], now=at
+    )
     for w, result in zip(live, prepared, strict=True):
         if isinstance(result, ValidationError):
             w.fail(result)
@@ -316,10 +321,12 @@ def _store(
         present: dict[str, TypedValue] = {k: v for k, v in w.values.items() if v is not None}
         history.extend(service.history_values(ot, catalog, w.record_id, present, at, source))
     changes: list[tuple[int, dict[str, Any]]] = []
+    changed_by_update: list[tuple[int, dict[str, TypedValue]]] = []
     for w in updates:
         assert w.row is not None
         w.record_id = int(w.row["id"])
         changed = service.changed_values(catalog, w.values, w.row_values)
+        changed_by_update.append((w.record_id, changed))
         columns, custom = service._split(catalog, changed, w.row["custom"] or {})
         changes.append((w.record_id, {**columns, "custom": custom, "updated_at": at}))
         history.extend(service.history_values(ot, catalog, w.record_id, changed, at, source))
@@ -328,6 +335,12 @@ def _store(
     links = [(w.record_id, spec) for w in creates if w.record_id is not None for spec in w.specs]
     if links:
         associations.link_new_records(session, ot.name, links)
+    stored = [StoredChange(w.record_id, None, w.values) for w in creates if w.record_id]
+    stored += [
+        StoredChange(record_id, w.row_values, changed)
+        for w, (record_id, changed) in zip(updates, changed_by_update, strict=True)
+    ]
+    service.after_store(session, ot, stored, at, source)
     session.flush()
 
 
@@ -341,8 +354,8 @@ def _write(
     now: datetime | None,
     started: datetime,
 ) -> BatchResult:
-    _validate(session, ot, catalog, writes)
     at = now or utcnow()
+    _validate(session, ot, catalog, writes, at)
     valid = [w for w in writes if w.error is None]
     try:
         with session.begin_nested():

@@ -12,8 +12,8 @@ from revline.api import CurrentPrincipal, unit_of_work
 from revline.crm.object_types import access_object_type
 from revline.crm.records import batch
 from revline.crm.records.batch import BatchResult
+from revline.crm.records.context import WriteSource
 from revline.crm.records.schemas import record_out
-from revline.crm.records.service import WriteSource
 from revline.errors import encodable
 from revline.kit.time import iso_ms
 

@@ -1,8 +1,10 @@
-"""What a type-specific rule sees while a record is being written."""
+"""What a type-specific rule sees while a record is being written, and what it is told once
+the write is stored."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,6 +13,26 @@ from revline.crm.object_types import ObjectType
 from revline.crm.properties.service import Catalog, property_problem
 from revline.crm.properties.values import TypedValue
 from revline.errors import ErrorDetail
+from revline.kit.time import utcnow
+
+
+@dataclass(frozen=True)
+class WriteSource:
+    """Where a change came from; kept with every history row."""
+
+    source_type: str = "API"
+    source_id: str | None = None
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredChange:
+    """One record as just written: what it held before (None when created) and the values
+    that changed. What rules that react to stored writes (lifecycle sync) are given."""
+
+    record_id: int
+    before: dict[str, Any] | None
+    changed: dict[str, TypedValue]
 
 
 @dataclass
@@ -21,6 +43,11 @@ class WriteContext:
     values: dict[str, TypedValue]  # parsed incoming values; rules may normalise or add
     current: dict[str, Any] | None  # current property values by name (None when creating)
     problems: list[ErrorDetail] = field(default_factory=list)
+    now: datetime | None = None  # when the write happens (date stamps use it)
+
+    @property
+    def at(self) -> datetime:
+        return self.now or utcnow()
 
     @property
     def creating(self) -> bool:

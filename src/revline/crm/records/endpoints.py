@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Request, Response
 from revline.api import CurrentPrincipal, paging, split_list, unit_of_work
 from revline.crm.object_types import ObjectType, access_object_type
 from revline.crm.records import service
+from revline.crm.records.context import WriteSource
 from revline.crm.records.schemas import RecordCreateIn, RecordUpdateIn, record_out
-from revline.crm.records.service import WriteSource
 
 router = APIRouter(tags=["objects"])
 

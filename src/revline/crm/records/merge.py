@@ -20,7 +20,8 @@ from revline.crm.properties.values import format_value
 from revline.crm.records import merge_repository as merge_repo
 from revline.crm.records import repository as repo
 from revline.crm.records import service as records
-from revline.crm.records.service import RecordView, WriteSource
+from revline.crm.records.context import WriteSource
+from revline.crm.records.service import RecordView
 from revline.errors import ErrorDetail, NotFound, ValidationError
 from revline.kit.pagination import parse_id
 from revline.kit.time import utcnow

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict
 from revline.api import CurrentPrincipal, unit_of_work
 from revline.crm.object_types import access_object_type
 from revline.crm.records import merge
+from revline.crm.records.context import WriteSource
 from revline.crm.records.schemas import record_out
-from revline.crm.records.service import WriteSource
 
 router = APIRouter(tags=["objects"])
 

@@ -47,6 +47,11 @@ def _archived(table: Table, archived: bool | None) -> ColumnElement[bool]:
     return table.c.archived == (true() if archived else false())
 
 
+def live(table: Table) -> ColumnElement[bool]:
+    """Not archived (merged records are archived too)."""
+    return _archived(table, False)
+
+
 @functools.cache
 def column_length(ot: ObjectType, column: str) -> int | None:
     """The most characters a string column holds (PostgreSQL enforces it; SQLite does not)."""

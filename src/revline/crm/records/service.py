@@ -17,6 +17,7 @@ from revline.crm.companies import rules as company_rules
 from revline.crm.contacts import rules as contact_rules
 from revline.crm.deals import rules as deal_rules
 from revline.crm.engagements import rules as engagement_rules
+from revline.crm.lifecycle import sync as lifecycle_sync
 from revline.crm.object_types import ObjectType
 from revline.crm.owners import service as owners
 from revline.crm.properties import repository as property_repo
@@ -24,12 +25,13 @@ from revline.crm.properties import service as properties
 from revline.crm.properties.service import Catalog, PropertyDef
 from revline.crm.properties.values import TypedValue, format_value
 from revline.crm.records import repository as repo
-from revline.crm.records.context import WriteContext
+from revline.crm.records.context import StoredChange, WriteContext, WriteSource
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
 from revline.kit.pagination import Page, paginate, parse_after, parse_id
 from revline.kit.time import utcnow
 from revline.models import PropertyHistory
 
+API_SOURCE = WriteSource()
 # Record-level columns that are not stored property values.
 _RECORD_COLUMNS = frozenset({"id", "created_at", "updated_at"})
 
@@ -38,15 +40,6 @@ _TYPE_RULES: dict[str, Callable[[WriteContext], None]] = {
     "companies": company_rules.prepare,
     "deals": deal_rules.prepare,
 }
-
-
-@dataclass(frozen=True)
-class WriteSource:
-    """Where a change came from; kept with every history row."""
-
-    source_type: str = "API"
-    source_id: str | None = None
-    user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -322,6 +315,7 @@ def _parse_input(
     catalog: Catalog,
     raw: Any,
     current: dict[str, Any] | None,
+    now: datetime | None = None,
 ) -> WriteContext:
     if not isinstance(raw, dict):
         raise ValidationError(
@@ -329,7 +323,7 @@ def _parse_input(
             errors=[ErrorDetail("not an object", "INVALID_TYPE", {"properties": [""]})],
         )
     typed, problems = properties.parse_values(catalog, raw)
-    return WriteContext(session, ot, catalog, typed, current, problems)
+    return WriteContext(session, ot, catalog, typed, current, problems, now)
 
 
 def _apply_rules(ctx: WriteContext, active_owners: Collection[int]) -> dict[str, TypedValue]:
@@ -349,6 +343,7 @@ def prepare_many(
     ot: ObjectType,
     catalog: Catalog,
     items: Sequence[tuple[Any, dict[str, Any] | None]],
+    now: datetime | None = None,
 ) -> list[dict[str, TypedValue] | ValidationError]:
     """Validate many writes with the same rules as one: ``items`` are (raw properties,
     current values or None when creating). Each result is the values to store or the 400
@@ -356,7 +351,7 @@ def prepare_many(
     contexts: list[WriteContext | ValidationError] = []
     for raw, current in items:
         try:
-            contexts.append(_parse_input(session, ot, catalog, raw, current))
+            contexts.append(_parse_input(session, ot, catalog, raw, current, now))
         except ValidationError as exc:
             contexts.append(exc)
     wanted = {
@@ -383,8 +378,9 @@ def _prepare(
     catalog: Catalog,
     raw: dict[str, Any],
     current: dict[str, Any] | None,
+    now: datetime | None = None,
 ) -> dict[str, TypedValue]:
-    result = prepare_many(session, ot, catalog, [(raw, current)])[0]
+    result = prepare_many(session, ot, catalog, [(raw, current)], now=now)[0]
     if isinstance(result, ValidationError):
         raise result
     return result
@@ -529,6 +525,18 @@ def _history_rows(
     ]
 
 
+def after_store(
+    session: Session,
+    ot: ObjectType,
+    changes: Sequence[StoredChange],
+    at: datetime,
+    source: WriteSource,
+) -> None:
+    """Rules that react to stored writes (lifecycle events and sync), once per write call
+    with every record it stored, after its associations exist."""
+    lifecycle_sync.after_store(session, ot, changes, at, source)
+
+
 def _flush_or_conflict(session: Session, ot: ObjectType) -> None:
     try:
         session.flush()
@@ -608,13 +616,13 @@ def create_record(
     *,
     association_specs: Sequence[AssociationSpec] = (),
     lookup_type: Callable[[str], ObjectType] | None = None,
-    source: WriteSource = WriteSource(),
+    source: WriteSource = API_SOURCE,
     now: datetime | None = None,
 ) -> RecordView:
     catalog = properties.load_catalog(session, ot)
-    values = _prepare(session, ot, catalog, raw, None)
-    _check_unique(session, ot, catalog, values, None)
     at = now or utcnow()
+    values = _prepare(session, ot, catalog, raw, None, now=at)
+    _check_unique(session, ot, catalog, values, None)
     columns, custom = _split(catalog, values, {})
     columns.setdefault("created_at", at)
     record_id = repo.insert_row(
@@ -631,6 +639,7 @@ def create_record(
         if lookup_type is None:
             raise RuntimeError("lookup_type is required when associations are given")
         _apply_associations(session, ot, record_id, list(association_specs), lookup_type)
+    after_store(session, ot, [StoredChange(record_id, None, values)], at, source)
     row = repo.rows_by_id(session, ot, [record_id], archived=None)[record_id]
     return _render(catalog, [row], [*ot.default_properties, *values.keys()])[0]
 
@@ -642,7 +651,7 @@ def update_record(
     raw: dict[str, Any],
     *,
     id_property: str | None = None,
-    source: WriteSource = WriteSource(),
+    source: WriteSource = API_SOURCE,
     now: datetime | None = None,
 ) -> RecordView:
     catalog = properties.load_catalog(session, ot)
@@ -652,15 +661,16 @@ def update_record(
             f"{ot.singular.title()} {record_id} does not exist", context={"id": [record_id]}
         )
     current = _current_values(catalog, row)
-    values = _prepare(session, ot, catalog, raw, current)
+    at = now or utcnow()
+    values = _prepare(session, ot, catalog, raw, current, now=at)
     ident = int(row["id"])
     _check_unique(session, ot, catalog, values, ident)
     changed = changed_values(catalog, values, current)
-    at = now or utcnow()
     columns, custom = _split(catalog, changed, row["custom"] or {})
     repo.update_row(session, ot, ident, {**columns, "custom": custom, "updated_at": at})
     _flush_or_conflict(session, ot)
     property_repo.add_history(session, _history_rows(ot, catalog, ident, changed, at, source))
+    after_store(session, ot, [StoredChange(ident, current, changed)], at, source)
     fresh = repo.rows_by_id(session, ot, [ident], archived=None)[ident]
     return _render(catalog, [fresh], [*ot.default_properties, *values.keys()])[0]
 

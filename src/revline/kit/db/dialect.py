@@ -18,6 +18,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnClause
@@ -44,6 +45,20 @@ def json_has_key(dialect: str, column: Any, key: str) -> ColumnElement[bool]:
         has_key: ColumnElement[bool] = column.op("?")(literal(key, String))
         return has_key
     return func.json_extract(column, f'$."{key}"').is_not(None)
+
+
+def json_with_key(dialect: str, column: Any, key: str, value: str | None) -> ColumnElement[Any]:
+    """The document with ``key`` set to the text ``value`` (removed when ``value`` is None),
+    for set-based UPDATEs of one key across many rows."""
+    if dialect == "postgresql":
+        doc = func.coalesce(column, text("'{}'::jsonb"))
+        if value is None:
+            return doc.op("-")(literal(key, String))
+        return doc.op("||")(func.jsonb_build_object(literal(key, String), literal(value, String)))
+    doc = func.coalesce(column, text("'{}'"))
+    if value is None:
+        return func.json_remove(doc, f'$."{key}"')
+    return func.json_set(doc, f'$."{key}"', literal(value, String))
 
 
 # --- text search ------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Lifecycle stages, lead statuses and the rules that keep them moving forward."""
