@@ -14,6 +14,18 @@ from revline.kit.db import Base, JSONDocument, Number, UTCDateTime
 from revline.models._columns import BigId
 
 
+def _live(name: str, *columns: str) -> Index:
+    """A list-view index over live records only. Searches and lists always ask for live
+    records (``archived = false``), so the index can answer counts and sorted pages on its
+    own, without visiting the table, and archived rows never take room in it."""
+    return Index(
+        name,
+        *columns,
+        sqlite_where=text("archived = 0"),
+        postgresql_where=text("archived = false"),
+    )
+
+
 def _archived_ids(table: str) -> Index:
     """The ids of archived records only. Live records are found through the primary key:
     an index led by the low-selectivity ``archived`` flag tempts SQLite's planner (which has
@@ -72,12 +84,12 @@ class Contact(RecordColumns, Base):
         ),
         _archived_ids("contacts"),
         # Composite (filter, sort) indexes for the list views: see docs/architecture.md.
-        Index("ix_contacts_lifecyclestage_created", "lifecyclestage", "created_at"),
-        Index("ix_contacts_lead_status_created", "hs_lead_status", "created_at"),
-        Index("ix_contacts_owner_created", "hubspot_owner_id", "created_at"),
-        Index("ix_contacts_created_at", "created_at"),
-        Index("ix_contacts_updated_at", "updated_at"),
-        Index("ix_contacts_lastname", "lastname"),
+        _live("ix_contacts_lifecyclestage_created", "lifecyclestage", "created_at"),
+        _live("ix_contacts_lead_status_created", "hs_lead_status", "created_at"),
+        _live("ix_contacts_owner_created", "hubspot_owner_id", "created_at"),
+        _live("ix_contacts_created_at", "created_at"),
+        _live("ix_contacts_updated_at", "updated_at"),
+        _live("ix_contacts_lastname", "lastname"),
     )
 
 
@@ -109,10 +121,10 @@ class Company(RecordColumns, Base):
             postgresql_where=text("archived = false"),
         ),
         _archived_ids("companies"),
-        Index("ix_companies_name", "name"),
-        Index("ix_companies_owner_created", "hubspot_owner_id", "created_at"),
-        Index("ix_companies_lifecyclestage_created", "lifecyclestage", "created_at"),
-        Index("ix_companies_created_at", "created_at"),
+        _live("ix_companies_name", "name"),
+        _live("ix_companies_owner_created", "hubspot_owner_id", "created_at"),
+        _live("ix_companies_lifecyclestage_created", "lifecyclestage", "created_at"),
+        _live("ix_companies_created_at", "created_at"),
     )
 
 
@@ -135,10 +147,10 @@ class Deal(RecordColumns, Base):
 
     __table_args__ = (
         _archived_ids("deals"),
-        Index("ix_deals_pipeline_stage_close", "pipeline", "dealstage", "closedate"),
-        Index("ix_deals_owner_close", "hubspot_owner_id", "closedate"),
-        Index("ix_deals_closedate", "closedate"),
-        Index("ix_deals_created_at", "created_at"),
+        _live("ix_deals_pipeline_stage_close", "pipeline", "dealstage", "closedate"),
+        _live("ix_deals_owner_close", "hubspot_owner_id", "closedate"),
+        _live("ix_deals_closedate", "closedate"),
+        _live("ix_deals_created_at", "created_at"),
     )
 
 
@@ -174,8 +186,8 @@ class Engagement(RecordColumns, Base):
     __table_args__ = (
         Index("ix_engagements_type_id", "engagement_type", "id"),
         _archived_ids("engagements"),
-        Index("ix_engagements_type_timestamp", "engagement_type", "hs_timestamp"),
-        Index("ix_engagements_owner_timestamp", "hubspot_owner_id", "hs_timestamp"),
+        _live("ix_engagements_type_timestamp", "engagement_type", "hs_timestamp"),
+        _live("ix_engagements_owner_timestamp", "hubspot_owner_id", "hs_timestamp"),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import false, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from revline.kit.db import UTCDateTime
@@ -52,7 +52,7 @@ def deal_count_in_stage(session: Session, stage_id: str) -> int:
         session.scalar(
             select(func.count())
             .select_from(Deal)
-            .where(Deal.dealstage == stage_id, Deal.archived.is_(False))
+            .where(Deal.dealstage == stage_id, Deal.archived == false())
         )
         or 0
     )
@@ -63,7 +63,7 @@ def deal_count_in_pipeline(session: Session, pipeline_id: str) -> int:
         session.scalar(
             select(func.count())
             .select_from(Deal)
-            .where(Deal.pipeline == pipeline_id, Deal.archived.is_(False))
+            .where(Deal.pipeline == pipeline_id, Deal.archived == false())
         )
         or 0
     )

@@ -665,10 +665,9 @@ class _Compiler:
 
     def where(self, request: SearchRequest) -> ColumnElement[bool]:
         table = self.table
-        scope: list[ColumnElement[bool]] = [
-            table.c.archived == false(),
-            table.c.merged_into_id.is_(None),
-        ]
+        # Merged records are archived, so "live" needs no merged_into_id term; leaving it out
+        # lets the partial list-view indexes (WHERE archived = false) answer on their own.
+        scope: list[ColumnElement[bool]] = [table.c.archived == false()]
         if self.ot.engagement_type is not None:
             scope.append(table.c.engagement_type == self.ot.engagement_type)
         groups: list[ColumnElement[bool]] = []
