@@ -236,3 +236,25 @@ def test_convert_a_contact_from_the_cli(db_url: str, api: TestClient) -> None:
     assert again.exit_code == 0 and "already converted" in again.output
     missing = run("contacts", "convert", "999999", "--database-url", db_url)
     assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_duplicate_scan_and_merge_from_the_cli(db_url: str, api: TestClient) -> None:
+    token = TOKEN.search(run("tokens", "create", "--name", "d", "--database-url", db_url).output)
+    assert token is not None
+    headers = {"Authorization": f"Bearer {token.group(0)}"}
+    ids = []
+    for email in ("mei.ling@gmail.com", "meiling+news@gmail.com", "other@example.org"):
+        resp = api.post(
+            "/crm/v3/objects/contacts", json={"properties": {"email": email}}, headers=headers
+        )
+        ids.append(resp.json()["id"])
+    result = run("duplicates", "scan", "--object", "contacts", "--database-url", db_url)
+    assert result.exit_code == 0, result.output
+    assert "3 contacts scanned" in result.output and "1 clusters (2 records)" in result.output
+    assert f"{ids[0]}, {ids[1]}" in result.output and "email_normalized" in result.output
+    merged = run("duplicates", "scan", "--merge", "--database-url", db_url)
+    assert merged.exit_code == 0 and "Merged 1 records" in merged.output
+    again = run("duplicates", "scan", "--database-url", db_url)
+    assert "2 contacts scanned" in again.output and "0 clusters" in again.output
+    bad = run("duplicates", "scan", "--object", "calls", "--database-url", db_url)
+    assert bad.exit_code == 1

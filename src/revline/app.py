@@ -10,6 +10,7 @@ from revline import __version__
 from revline.api import PathQuirksMiddleware, install_error_handlers
 from revline.config import Settings
 from revline.crm.associations.endpoints import router as associations_router
+from revline.crm.duplicates.endpoints import router as duplicates_router
 from revline.crm.lifecycle.endpoints import router as lifecycle_router
 from revline.crm.owners.endpoints import router as owners_router
 from revline.crm.pipelines.endpoints import router as pipelines_router
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         merge_router,
         lifecycle_router,
         conversion_router,
+        duplicates_router,
     ):
         app.include_router(router)
 

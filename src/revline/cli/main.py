@@ -1,4 +1,4 @@
-"""`revline` commands: serve, db, users, tokens, lifecycle, contacts, demo."""
+"""`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates, demo."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rich.table import Table
 
 from revline.auth import service as auth_service
 from revline.cli import contacts as contacts_cli
+from revline.cli import duplicates as duplicates_cli
 from revline.cli import lifecycle as lifecycle_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
 from revline.config import Settings
@@ -27,6 +28,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(lifecycle_cli.app, name="lifecycle")
 app.add_typer(contacts_cli.app, name="contacts")
+app.add_typer(duplicates_cli.app, name="duplicates")
 
 
 @app.command()

@@ -21,6 +21,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
+from revline.crm import matching as normalize
 from revline.crm.associations import service as associations
 from revline.crm.associations import types as assoc_types
 from revline.crm.associations.service import AssociationSpec
@@ -34,7 +35,6 @@ from revline.crm.records.service import RecordView
 from revline.errors import ErrorDetail, ValidationError
 from revline.kit.pagination import parse_id
 from revline.kit.time import utcnow
-from revline.lifecycle import normalize
 from revline.lifecycle import repository as repo
 from revline.models import LeadConversion
 

@@ -73,6 +73,10 @@ class Contact(RecordColumns, Base):
     lifecyclestage: Mapped[str | None] = mapped_column(String(100))
     hs_lead_status: Mapped[str | None] = mapped_column(String(100))
     hs_analytics_source: Mapped[str | None] = mapped_column(String(100))
+    # Matching keys kept by the contact rules (see revline.lifecycle.normalize).
+    revline_email_key: Mapped[str | None] = mapped_column(String(254))
+    revline_phone_key: Mapped[str | None] = mapped_column(String(16))
+    revline_company_key: Mapped[str | None] = mapped_column(String(255))
 
     __table_args__ = (
         Index(
@@ -90,6 +94,9 @@ class Contact(RecordColumns, Base):
         _live("ix_contacts_created_at", "created_at"),
         _live("ix_contacts_updated_at", "updated_at"),
         _live("ix_contacts_lastname", "lastname"),
+        _live("ix_contacts_email_key", "revline_email_key"),
+        _live("ix_contacts_phone_key", "revline_phone_key"),
+        _live("ix_contacts_company_key", "revline_company_key"),
     )
 
 
@@ -111,6 +118,8 @@ class Company(RecordColumns, Base):
     numberofemployees: Mapped[Decimal | None] = mapped_column(Number)
     annualrevenue: Mapped[Decimal | None] = mapped_column(Number)
     lifecyclestage: Mapped[str | None] = mapped_column(String(100))
+    revline_name_key: Mapped[str | None] = mapped_column(String(255))
+    revline_phone_key: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index(
@@ -125,6 +134,8 @@ class Company(RecordColumns, Base):
         _live("ix_companies_owner_created", "hubspot_owner_id", "created_at"),
         _live("ix_companies_lifecyclestage_created", "lifecyclestage", "created_at"),
         _live("ix_companies_created_at", "created_at"),
+        _live("ix_companies_name_key", "revline_name_key"),
+        _live("ix_companies_phone_key", "revline_phone_key"),
     )
 
 
@@ -132,6 +143,7 @@ class Deal(RecordColumns, Base):
     __tablename__ = "deals"
 
     dealname: Mapped[str | None] = mapped_column(String(255))
+    revline_name_key: Mapped[str | None] = mapped_column(String(255))
     amount: Mapped[Decimal | None] = mapped_column(Number)
     deal_currency_code: Mapped[str | None] = mapped_column(String(3))
     pipeline: Mapped[str | None] = mapped_column(String(64))
@@ -151,6 +163,7 @@ class Deal(RecordColumns, Base):
         _live("ix_deals_owner_close", "hubspot_owner_id", "closedate"),
         _live("ix_deals_closedate", "closedate"),
         _live("ix_deals_created_at", "created_at"),
+        _live("ix_deals_name_key", "revline_name_key"),
     )
 
 

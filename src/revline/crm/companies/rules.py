@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from revline.crm import matching
 from revline.crm.lifecycle import rules as lifecycle_rules
 from revline.crm.records.context import WriteContext
 
@@ -28,3 +29,5 @@ def prepare(ctx: WriteContext) -> None:
         if not _DOMAIN.match(domain):
             ctx.problem("domain", "INVALID_DOMAIN", f"'{domain}' is not a valid domain name")
     lifecycle_rules.prepare_stage(ctx)
+    if ctx.creating or "name" in ctx.values or "phone" in ctx.values:
+        ctx.values.update(matching.company_keys(ctx.effective("name"), ctx.effective("phone")))

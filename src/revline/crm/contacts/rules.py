@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from revline.crm import matching
 from revline.crm.lifecycle import rules as lifecycle_rules
 from revline.crm.records.context import WriteContext
 
@@ -24,3 +25,11 @@ def prepare(ctx: WriteContext) -> None:
             ctx.problem("email", "INVALID_EMAIL", f"Email address {email} is invalid")
     lifecycle_rules.prepare_stage(ctx)
     lifecycle_rules.prepare_lead_status(ctx)
+    if ctx.creating or any(n in ctx.values for n in ("email", "phone", "mobilephone", "company")):
+        keys = matching.contact_keys(
+            ctx.effective("email"),
+            ctx.effective("phone"),
+            ctx.effective("mobilephone"),
+            ctx.effective("company"),
+        )
+        ctx.values.update(keys)

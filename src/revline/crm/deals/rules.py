@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from revline.crm import matching
 from revline.crm.pipelines import service as pipelines
 from revline.crm.records.context import WriteContext
 
@@ -12,6 +13,8 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def prepare(ctx: WriteContext) -> None:
+    if ctx.creating or "dealname" in ctx.values:
+        ctx.values.update(matching.deal_keys(ctx.effective("dealname")))
     currency = ctx.values.get("deal_currency_code")
     if isinstance(currency, str):
         currency = currency.strip().upper()

@@ -37,6 +37,7 @@ class BuiltinProperty:
     # Kept in the record's ``custom`` document rather than a typed column: the properties a
     # workspace's own configuration multiplies (one stage-date property per lifecycle stage).
     in_document: bool = False
+    hidden: bool = False
 
     @property
     def storage_column(self) -> str | None:
@@ -191,6 +192,20 @@ def _stage_dates() -> list[BuiltinProperty]:
     ]
 
 
+def _key(name: str, label: str, description: str) -> BuiltinProperty:
+    """A matching key Revline keeps for duplicate detection (hidden, read-only)."""
+    return BuiltinProperty(
+        name,
+        label,
+        "string",
+        "text",
+        read_only=True,
+        calculated=True,
+        hidden=True,
+        description=description,
+    )
+
+
 def _record_level(created: str, modified: str) -> list[BuiltinProperty]:
     return [
         _number("hs_object_id", "Record ID", read_only=True, calculated=True, column="id"),
@@ -244,6 +259,13 @@ CONTACT_PROPERTIES = [
     ),
     _select("hs_analytics_source", "Original Source", ANALYTICS_SOURCES),
     *_stage_dates(),
+    _key("revline_email_key", "Email match key", "The email as its provider delivers it."),
+    _key("revline_phone_key", "Phone match key", "The last ten digits of phone or mobile."),
+    _key(
+        "revline_company_key",
+        "Company match key",
+        "The email's company domain, else the normalised company name.",
+    ),
 ]
 
 COMPANY_PROPERTIES = [
@@ -274,6 +296,8 @@ COMPANY_PROPERTIES = [
     _number("annualrevenue", "Annual Revenue"),
     _select("lifecyclestage", "Lifecycle Stage", LIFECYCLE_STAGES),
     *_stage_dates(),
+    _key("revline_name_key", "Name match key", "The name without case, punctuation or legal form."),
+    _key("revline_phone_key", "Phone match key", "The last ten digits of the phone number."),
 ]
 
 DEAL_PROPERTIES = [
@@ -299,6 +323,7 @@ DEAL_PROPERTIES = [
     _bool("hs_is_closed", "Is Deal Closed?", read_only=True, calculated=True),
     _bool("hs_is_closed_won", "Is Closed Won", read_only=True, calculated=True),
     _bool("hs_is_closed_lost", "Is Closed Lost", read_only=True, calculated=True),
+    _key("revline_name_key", "Name match key", "The deal name without case or punctuation."),
 ]
 
 

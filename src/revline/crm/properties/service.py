@@ -207,7 +207,7 @@ def ensure_builtin_definitions(session: Session) -> int:
                         {"label": label, "value": value, "hidden": False, "displayOrder": i}
                         for i, (value, label) in enumerate(bp.options)
                     ],
-                    hidden=False,
+                    hidden=bp.hidden,
                     form_field=bp.type != "bool" and not bp.read_only,
                     has_unique_value=bp.name in ("email", "domain")
                     and ot.unique_id_property == bp.name,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from revline.api import CurrentPrincipal, paging, split_list, unit_of_work
+from revline.crm.duplicates import service as duplicates
 from revline.crm.object_types import ObjectType, access_object_type
 from revline.crm.records import service
 from revline.crm.records.context import WriteSource
@@ -56,12 +57,20 @@ def list_objects(
 
 @router.post("/crm/v3/objects/{object_type}", status_code=201)
 def create_object(
-    request: Request, object_type: str, body: RecordCreateIn, principal: CurrentPrincipal
+    request: Request,
+    object_type: str,
+    body: RecordCreateIn,
+    principal: CurrentPrincipal,
+    rejectDuplicates: bool = False,
 ) -> dict[str, Any]:
-    """Create a record; every property value is validated against its definition."""
+    """Create a record; every property value is validated against its definition. With
+    ``rejectDuplicates=true`` a contact or company that looks like an existing one is a 409
+    listing the candidates."""
     ot = access_object_type(object_type)
     specs = service.parse_association_inputs(ot, body.associations)
     with unit_of_work(request) as session:
+        if rejectDuplicates:
+            duplicates.refuse_likely_duplicates(session, ot, body.properties)
         view = service.create_record(
             session,
             ot,

@@ -494,7 +494,8 @@ def history_values(
     at: datetime,
     source: WriteSource,
 ) -> list[dict[str, Any]]:
-    """The history rows (as column values) for the changed values of one record."""
+    """The history rows (as column values) for the changed values of one record. Hidden
+    calculated values (the matching keys) have none: they only restate other properties."""
     return [
         {
             "object_type": ot.name,
@@ -508,6 +509,7 @@ def history_values(
         }
         for name, value in changed.items()
         if catalog.by_name[name].column not in _RECORD_COLUMNS
+        and not (catalog.by_name[name].calculated and catalog.by_name[name].hidden)
     ]
 
 

@@ -1,5 +1,6 @@
-"""Normal forms used to match people and companies: email addresses as their provider reads
-them, company names without legal forms and punctuation, phone numbers as digits."""
+"""Matching people, companies and deals: normal forms (email addresses as their provider
+reads them, company names without legal forms and punctuation, phone numbers as digits) and
+the matching keys stored with each record."""
 
 from __future__ import annotations
 
@@ -198,3 +199,37 @@ def domain_stem(domain: str | None) -> str:
     if labels and labels[0] == "www":
         labels = labels[1:]
     return company_name(" ".join(labels[-1:]).replace("-", " "))
+
+
+# --- the matching keys stored with each record -----------------------------------------------
+#
+# Kept up to date by the type rules on every write, indexed (live records only), and used as
+# blocking keys: records that share a key are compared, records that share none never are.
+
+CONTACT_KEYS = ("revline_email_key", "revline_phone_key", "revline_company_key")
+COMPANY_KEYS = ("revline_name_key", "revline_phone_key")
+DEAL_KEYS = ("revline_name_key",)
+
+
+def contact_keys(
+    email: str | None, phone: str | None, mobile: str | None, company: str | None
+) -> dict[str, str | None]:
+    """A contact's keys: its canonical email, its phone digits (phone, else mobile) and its
+    company (the normalised company name, else the email's company domain read as a name, so
+    that "Acme Inc" and ada@acme.com land in one block)."""
+    return {
+        "revline_email_key": canonical_email(email),
+        "revline_phone_key": phone_digits(phone) or phone_digits(mobile),
+        "revline_company_key": company_name(company) or domain_stem(company_domain(email)) or None,
+    }
+
+
+def company_keys(name: str | None, phone: str | None) -> dict[str, str | None]:
+    return {
+        "revline_name_key": company_name(name) or None,
+        "revline_phone_key": phone_digits(phone),
+    }
+
+
+def deal_keys(dealname: str | None) -> dict[str, str | None]:
+    return {"revline_name_key": person_name(dealname) or None}

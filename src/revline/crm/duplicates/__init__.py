@@ -1,0 +1,1 @@
+"""Duplicate detection for contacts, companies and deals."""
