@@ -48,13 +48,14 @@ from revline.crm.object_types import CONTACTS
 from revline.kit.db import Base, Database
 from revline.setup import upgrade_database
 
-FIRST = tuple(
+_FIRST_TEXT = (
     "ada alan barbara carlos dana elena farid grace hiro ines jamal kira lena marco nadia "
     "omar priya quentin rosa sven tariq uma victor wen xavier yara zoe anders bianca chidi "
     "delphine emeka fatima goran hana ivan julia kofi lucia mateo noor olga pavel rania sami "
-    "tomas ursula valeria wojciech ximena yusuf zeynep".split(" ")
+    "tomas ursula valeria wojciech ximena yusuf zeynep"
 )
-LAST = tuple(
+FIRST = tuple(_FIRST_TEXT.split())
+_LAST_TEXT = (
     "smith garcia mueller rossi nguyen kowalski okafor tanaka silva dubois novak hansen "
     "andersen ivanova kim park chen wang patel shah khan ali haddad cohen levi murphy kelly "
     "obrien walsh byrne dijkstra jansen bakker visser peeters janssens lambert moreau fournier "
@@ -64,12 +65,14 @@ LAST = tuple(
     "peters lang scholz moller weiss jung hahn schubert vogel friedrich keller gunther frank "
     "berger winkler roth beck lorenz baumann franke albrecht schuster simon ludwig bohm winter "
     "kraus martin schumacher kramer vogt stein jager otto sommer gross seidel heinrich "
-    "brandt".split(" ")
+    "brandt"
 )
-WORDS = tuple(
+LAST = tuple(_LAST_TEXT.split())
+_WORDS_TEXT = (
     "acme globex initech umbrella stark wayne wonka tyrell cyberdyne soylent hooli vandelay "
-    "pied piper dunder mifflin oscorp aperture black mesa monarch nakatomi gringotts".split(" ")
+    "pied piper dunder mifflin oscorp aperture black mesa monarch nakatomi gringotts"
 )
+WORDS = tuple(_WORDS_TEXT.split())
 FREE = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com")
 KINDS = ("mailbox", "colleague_typo", "phone_and_name")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -258,3 +259,48 @@ def test_duplicate_scan_and_merge_from_the_cli(db_url: str, api: TestClient) -> 
     assert "2 contacts scanned" in again.output and "0 clusters" in again.output
     bad = run("duplicates", "scan", "--object", "calls", "--database-url", db_url)
     assert bad.exit_code == 1
+
+
+def test_routing_from_the_cli(db_url: str, api: TestClient, tmp_path: Path) -> None:
+    for i in range(2):
+        assert (
+            run(
+                "users",
+                "create",
+                "--email",
+                f"r{i}@x.example",
+                "--team",
+                "Inside",
+                "--database-url",
+                db_url,
+            ).exit_code
+            == 0
+        )
+    spec = tmp_path / "rule.json"
+    spec.write_text(json.dumps({"name": "Inside sales", "team": "Inside", "method": "round_robin"}))
+    result = run("routing", "add", str(spec), "--database-url", db_url)
+    assert result.exit_code == 0 and "Added routing rule" in result.output, result.output
+    assert "Inside sales" in run("routing", "rules", "--database-url", db_url).output
+    assert (
+        "is unavailable"
+        in run("routing", "availability", "1", "--unavailable", "--database-url", db_url).output
+    )
+    token = TOKEN.search(run("tokens", "create", "--name", "r", "--database-url", db_url).output)
+    assert token is not None
+    resp = api.post(
+        "/crm/v3/objects/contacts",
+        json={"properties": {"email": "new@x.example", "hs_lead_status": "NEW"}},
+        headers={"Authorization": f"Bearer {token.group(0)}"},
+    )
+    assert resp.status_code == 201
+    owner = api.get(
+        f"/crm/v3/objects/contacts/{resp.json()['id']}?properties=hubspot_owner_id",
+        headers={"Authorization": f"Bearer {token.group(0)}"},
+    ).json()["properties"]["hubspot_owner_id"]
+    assert owner == "2"
+    table = run("routing", "workload", "--database-url", db_url).output
+    assert "NEW 1" in table
+    spec.write_text(json.dumps({"name": "x", "team": "Nope"}))
+    assert run("routing", "add", str(spec), "--database-url", db_url).exit_code == 1
+    spec.write_text("not json")
+    assert run("routing", "add", str(spec), "--database-url", db_url).exit_code == 1

@@ -19,6 +19,7 @@ from revline.crm.records.batch_endpoints import router as batch_router
 from revline.crm.records.endpoints import router as records_router
 from revline.crm.records.merge_endpoints import router as merge_router
 from revline.crm.records.search_endpoints import router as search_router
+from revline.crm.routing.endpoints import router as routing_router
 from revline.kit.db import Database
 from revline.lifecycle.endpoints import router as conversion_router
 from revline.logging import log_event
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         lifecycle_router,
         conversion_router,
         duplicates_router,
+        routing_router,
     ):
         app.include_router(router)
 

@@ -179,3 +179,11 @@ def revoke_token(session: Session, token_id: int) -> None:
             session.flush()
             return
     raise NotFound(f"Token {token_id} does not exist", context={"tokenId": [str(token_id)]})
+
+
+def get_team(session: Session, team_id: int) -> Team | None:
+    return session.get(Team, team_id)
+
+
+def get_team_by_name(session: Session, name: str) -> Team | None:
+    return repo.get_team_by_name(session, name) if is_storable(name) else None

@@ -11,6 +11,7 @@ from revline.models.properties import (
     PropertyHistory,
 )
 from revline.models.records import Company, Contact, Deal, Engagement, RecordMerge
+from revline.models.routing import RoutingRule
 
 __all__ = [
     "ApiToken",
@@ -29,6 +30,7 @@ __all__ = [
     "PropertyGroup",
     "PropertyHistory",
     "RecordMerge",
+    "RoutingRule",
     "Team",
     "TeamMember",
     "User",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from revline.kit.db import Base, UTCDateTime
@@ -24,6 +24,8 @@ class User(Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Owner routing skips unavailable owners (holidays, full pipeline).
+    available: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
 
 
 class Team(Base):

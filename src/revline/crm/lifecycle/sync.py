@@ -29,6 +29,7 @@ from revline.crm.properties.builtins import stage_date_property
 from revline.crm.properties.values import format_value
 from revline.crm.records import repository as records_repo
 from revline.crm.records.context import StoredChange, WriteSource
+from revline.crm.routing import service as routing
 from revline.kit.time import iso_ms
 
 OPPORTUNITY = "opportunity"
@@ -200,6 +201,14 @@ def advance(
     records_repo.update_rows(session, ot, updates)
     records_repo.insert_history(session, history)
     repo.insert_changes(session, events)
+    # Records reaching a stage by sync are routed like any other (a rule may wait for it).
+    routing.route(
+        session,
+        ot,
+        [StoredChange(rid, {}, {"lifecyclestage": stage}) for rid, stage in moved.items()],
+        at,
+        source,
+    )
     return moved
 
 

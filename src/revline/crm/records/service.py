@@ -26,6 +26,7 @@ from revline.crm.properties.service import Catalog, PropertyDef
 from revline.crm.properties.values import TypedValue, format_value
 from revline.crm.records import repository as repo
 from revline.crm.records.context import StoredChange, WriteContext, WriteSource
+from revline.crm.routing import service as routing
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
 from revline.kit.pagination import Page, paginate, parse_after, parse_id
 from revline.kit.time import utcnow
@@ -534,8 +535,9 @@ def after_store(
     at: datetime,
     source: WriteSource,
 ) -> None:
-    """Rules that react to stored writes (lifecycle events and sync), once per write call
-    with every record it stored, after its associations exist."""
+    """Rules that react to stored writes (owner routing, lifecycle events and sync), once per
+    write call with every record it stored, after its associations exist."""
+    routing.route(session, ot, changes, at, source)
     lifecycle_sync.after_store(session, ot, changes, at, source)
 
 

@@ -1,0 +1,1 @@
+"""Owner routing: assignment rules, round robin and least-open-leads, owner workload."""
