@@ -91,6 +91,9 @@ class Contact(RecordColumns, Base):
         _live("ix_contacts_lifecyclestage_created", "lifecyclestage", "created_at"),
         _live("ix_contacts_lead_status_created", "hs_lead_status", "created_at"),
         _live("ix_contacts_owner_created", "hubspot_owner_id", "created_at"),
+        _live(
+            "ix_contacts_owner_stage_created", "hubspot_owner_id", "lifecyclestage", "created_at"
+        ),
         _live("ix_contacts_created_at", "created_at"),
         _live("ix_contacts_updated_at", "updated_at"),
         _live("ix_contacts_lastname", "lastname"),
