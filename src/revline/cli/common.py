@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -39,3 +40,16 @@ def open_database(settings: Settings) -> Database:
 def fail(error: RevlineError) -> None:
     console.print(f"[red]error:[/red] {error.message}")
     raise typer.Exit(code=1)
+
+
+def run_in_unit_of_work(database_url: str | None, work: Callable[[Any], None]) -> None:
+    """Run ``work(session)`` in one unit of work; a refused operation prints its reason and
+    exits with status 1."""
+    db = open_database(make_settings(database_url))
+    try:
+        with db.unit_of_work() as session:
+            work(session)
+    except RevlineError as error:
+        fail(error)
+    finally:
+        db.dispose()

@@ -5,29 +5,16 @@ the services (the CLI itself runs no SQL)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
+from revline.cli.common import DatabaseUrl, console, run_in_unit_of_work
 from revline.crm.lifecycle import lead_status, service, stages
 from revline.crm.lifecycle import settings as lifecycle_settings
-from revline.errors import RevlineError
 
 app = typer.Typer(help="Lifecycle stages, lead statuses and sync rules.", no_args_is_help=True)
-
-
-def _run(database_url: str | None, work: Callable[[Any], None]) -> None:
-    db = open_database(make_settings(database_url))
-    try:
-        with db.unit_of_work() as session:
-            work(session)
-    except RevlineError as error:
-        fail(error)
-    finally:
-        db.dispose()
 
 
 def _print_stages(found: list[stages.Stage]) -> None:
@@ -42,7 +29,7 @@ def _print_stages(found: list[stages.Stage]) -> None:
 @app.command("stages")
 def list_stages(database_url: DatabaseUrl = None) -> None:
     """List the lifecycle stages in order."""
-    _run(database_url, lambda s: _print_stages(stages.list_stages(s)))
+    run_in_unit_of_work(database_url, lambda s: _print_stages(stages.list_stages(s)))
 
 
 @app.command("add-stage")
@@ -53,7 +40,9 @@ def add_stage(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a lifecycle stage (last, or before another)."""
-    _run(database_url, lambda s: _print_stages(stages.add_stage(s, value, label, before=before)))
+    run_in_unit_of_work(
+        database_url, lambda s: _print_stages(stages.add_stage(s, value, label, before=before))
+    )
 
 
 @app.command("rename-stage")
@@ -63,7 +52,9 @@ def rename_stage(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Give a stage a new label (its value, held by records, stays)."""
-    _run(database_url, lambda s: _print_stages(stages.update_stage(s, value, label=label)))
+    run_in_unit_of_work(
+        database_url, lambda s: _print_stages(stages.update_stage(s, value, label=label))
+    )
 
 
 @app.command("reorder-stages")
@@ -72,7 +63,9 @@ def reorder_stages(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Put the stages in a new order."""
-    _run(database_url, lambda s: _print_stages(stages.reorder_stages(s, list(order))))
+    run_in_unit_of_work(
+        database_url, lambda s: _print_stages(stages.reorder_stages(s, list(order)))
+    )
 
 
 @app.command("archive-stage")
@@ -80,7 +73,9 @@ def archive_stage(
     value: Annotated[str, typer.Argument()], database_url: DatabaseUrl = None
 ) -> None:
     """Archive a stage: records keep it, nothing new enters it."""
-    _run(database_url, lambda s: _print_stages(stages.update_stage(s, value, archived=True)))
+    run_in_unit_of_work(
+        database_url, lambda s: _print_stages(stages.update_stage(s, value, archived=True))
+    )
 
 
 @app.command("restore-stage")
@@ -88,7 +83,9 @@ def restore_stage(
     value: Annotated[str, typer.Argument()], database_url: DatabaseUrl = None
 ) -> None:
     """Bring an archived stage back."""
-    _run(database_url, lambda s: _print_stages(stages.update_stage(s, value, archived=False)))
+    run_in_unit_of_work(
+        database_url, lambda s: _print_stages(stages.update_stage(s, value, archived=False))
+    )
 
 
 def _print_statuses(session: Any) -> None:
@@ -107,7 +104,7 @@ def _print_statuses(session: Any) -> None:
 @app.command("lead-statuses")
 def lead_statuses(database_url: DatabaseUrl = None) -> None:
     """List the lead statuses with their groups."""
-    _run(database_url, _print_statuses)
+    run_in_unit_of_work(database_url, _print_statuses)
 
 
 @app.command("add-lead-status")
@@ -126,7 +123,7 @@ def add_lead_status(
         lead_status.add_status(session, value, label, group=group, requires_reason=requires_reason)
         _print_statuses(session)
 
-    _run(database_url, work)
+    run_in_unit_of_work(database_url, work)
 
 
 @app.command("set-lead-status-group")
@@ -141,7 +138,7 @@ def set_lead_status_group(
         service.update_lead_status(session, value, {"group": group})
         _print_statuses(session)
 
-    _run(database_url, work)
+    run_in_unit_of_work(database_url, work)
 
 
 @app.command("settings")
@@ -166,4 +163,4 @@ def settings(
         for name, on in lifecycle_settings.to_api(current).items():
             console.print(f"{name}: {'on' if on else 'off'}")
 
-    _run(database_url, work)
+    run_in_unit_of_work(database_url, work)

@@ -9,34 +9,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
+from revline.cli.common import DatabaseUrl, console, run_in_unit_of_work
 from revline.crm.routing import service
 from revline.crm.routing.service import RuleInput
-from revline.errors import RevlineError
 
 app = typer.Typer(help="Owner routing: rules, availability, workload.", no_args_is_help=True)
-_FIELDS = {
-    "name": "name",
-    "objectType": "object_type",
-    "trigger": "trigger",
-    "triggerStage": "trigger_stage",
-    "conditions": "conditions",
-    "team": "team",
-    "method": "method",
-    "overwriteOwner": "overwrite_owner",
-    "active": "active",
-}
-
-
-def _run(database_url: str | None, work: Any) -> None:
-    db = open_database(make_settings(database_url))
-    try:
-        with db.unit_of_work() as session:
-            work(session)
-    except RevlineError as error:
-        fail(error)
-    finally:
-        db.dispose()
 
 
 def _print_rules(session: Any) -> None:
@@ -64,7 +41,7 @@ def _print_rules(session: Any) -> None:
 @app.command("rules")
 def rules(database_url: DatabaseUrl = None) -> None:
     """List routing rules in the order they are tried."""
-    _run(database_url, _print_rules)
+    run_in_unit_of_work(database_url, _print_rules)
 
 
 @app.command("add")
@@ -83,13 +60,11 @@ def add(
         raise typer.Exit(code=1)
 
     def work(session: Any) -> None:
-        rule = service.create_rule(
-            session, RuleInput(**{_FIELDS[k]: v for k, v in body.items() if k in _FIELDS})
-        )
+        rule = service.create_rule(session, RuleInput(**service.rule_changes(body)))
         console.print(f"Added routing rule {rule.id} ({rule.name})")
         _print_rules(session)
 
-    _run(database_url, work)
+    run_in_unit_of_work(database_url, work)
 
 
 @app.command("availability")
@@ -105,7 +80,7 @@ def availability(
         state = "available" if user.available else "unavailable"
         console.print(f"Owner {user.id} is {state} for routing")
 
-    _run(database_url, work)
+    run_in_unit_of_work(database_url, work)
 
 
 @app.command("workload")
@@ -124,4 +99,4 @@ def workload(database_url: DatabaseUrl = None) -> None:
             )
         console.print(table)
 
-    _run(database_url, work)
+    run_in_unit_of_work(database_url, work)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, false, func, select
+from sqlalchemy import ColumnElement, Table, and_, false, func, select
 from sqlalchemy.orm import Session
 
 from revline.crm import matching
@@ -34,6 +34,16 @@ _MATCH_COLUMNS = {
     "deals": ("dealname", "pipeline", "dealstage", "amount", "revline_name_key"),
 }
 _CHUNK = 500
+
+
+def _deal_companies(deals: Table) -> ColumnElement[bool]:
+    """Join condition: a deal's live links to companies."""
+    return and_(
+        Association.from_type == "deals",
+        Association.from_id == deals.c.id,
+        Association.to_type == "companies",
+        Association.archived == false(),
+    )
 
 
 def _table(ot: ObjectType) -> Table:
@@ -73,15 +83,7 @@ def duplicate_candidate_ids(
     if ot.name == "deals" and probe.get("companyId") and probe.get("pipeline"):
         rows = session.execute(
             select(table.c.id)
-            .join(
-                Association,
-                and_(
-                    Association.from_type == "deals",
-                    Association.from_id == table.c.id,
-                    Association.to_type == "companies",
-                    Association.archived == false(),
-                ),
-            )
+            .join(Association, _deal_companies(table))
             .where(
                 live,
                 Association.to_id == int(probe["companyId"]),
@@ -172,15 +174,7 @@ def deal_blocks(session: Session) -> Iterator[list[tuple[int, str]]]:
     table = _table(DEALS)
     rows = session.execute(
         select(Association.to_id, table.c.pipeline, table.c.id, table.c.revline_name_key)
-        .join(
-            Association,
-            and_(
-                Association.from_type == "deals",
-                Association.from_id == table.c.id,
-                Association.to_type == "companies",
-                Association.archived == false(),
-            ),
-        )
+        .join(Association, _deal_companies(table))
         .where(records_repo.live(table), table.c.revline_name_key.is_not(None))
         .order_by(Association.to_id, table.c.pipeline, table.c.id)
         .distinct()

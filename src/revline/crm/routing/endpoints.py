@@ -16,17 +16,6 @@ from revline.models import RoutingRule
 
 router = APIRouter(tags=["routing"])
 RULES = "/revline/v1/routing-rules"
-_FIELDS = {
-    "name": "name",
-    "objectType": "object_type",
-    "trigger": "trigger",
-    "triggerStage": "trigger_stage",
-    "conditions": "conditions",
-    "team": "team",
-    "method": "method",
-    "overwriteOwner": "overwrite_owner",
-    "active": "active",
-}
 
 
 class _Body(BaseModel):
@@ -66,8 +55,7 @@ def rule_out(rule: RoutingRule) -> dict[str, Any]:
 
 
 def _changes(body: _Body) -> dict[str, Any]:
-    raw = body.model_dump()
-    return {_FIELDS[k]: v for k, v in raw.items() if k in _FIELDS}
+    return service.rule_changes(body.model_dump())
 
 
 @router.get(RULES)

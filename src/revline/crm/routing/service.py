@@ -129,6 +129,25 @@ class RuleInput:
     active: Any = True
 
 
+# API / file field names of a rule and the RuleInput attributes they set.
+API_FIELDS = {
+    "name": "name",
+    "objectType": "object_type",
+    "trigger": "trigger",
+    "triggerStage": "trigger_stage",
+    "conditions": "conditions",
+    "team": "team",
+    "method": "method",
+    "overwriteOwner": "overwrite_owner",
+    "active": "active",
+}
+
+
+def rule_changes(raw: dict[str, Any]) -> dict[str, Any]:
+    """RuleInput keyword arguments from a rule in its API shape (unknown keys ignored)."""
+    return {API_FIELDS[k]: v for k, v in raw.items() if k in API_FIELDS}
+
+
 def _team_id(session: Session, team: Any) -> int:
     found = None
     if isinstance(team, int) or (isinstance(team, str) and team.isdigit()):
