@@ -15,7 +15,7 @@ from revline.crm.object_types import CONTACTS, ObjectType
 from revline.crm.properties.builtins import LEAD_STATUS_GROUPS
 from revline.crm.records import repository as records_repo
 from revline.errors import ErrorDetail, NotFound, ValidationError
-from revline.kit.pagination import parse_after
+from revline.kit.pagination import parse_after, parse_id
 
 MAX_PAGE = 100
 
@@ -100,10 +100,7 @@ def history(
             f"limit must be between 1 and {MAX_PAGE}",
             errors=[ErrorDetail("out of range", "INVALID_LIMIT", {"limit": [str(limit)]})],
         )
-    try:
-        ident = int(record_id)
-    except ValueError:
-        ident = -1
+    ident = parse_id(record_id) or 0
     if ident < 1 or (
         not records_repo.live_ids(session, ot, [ident]) and not _archived_exists(session, ot, ident)
     ):

@@ -30,6 +30,7 @@ from revline.crm.records import repository as records_repo
 from revline.crm.records.context import StoredChange, WriteSource
 from revline.crm.routing import repository as repo
 from revline.errors import ErrorDetail, NotFound, ValidationError
+from revline.kit.pagination import parse_id
 from revline.kit.time import utcnow
 from revline.models import RoutingRule
 
@@ -150,8 +151,9 @@ def rule_changes(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _team_id(session: Session, team: Any) -> int:
     found = None
-    if isinstance(team, int) or (isinstance(team, str) and team.isdigit()):
-        found = auth_service.get_team(session, int(team))
+    team_id = parse_id(str(team)) if isinstance(team, int | str) else None
+    if team_id is not None and not isinstance(team, bool):
+        found = auth_service.get_team(session, team_id)
     elif isinstance(team, str):
         found = auth_service.get_team_by_name(session, team)
     if found is None:
@@ -211,7 +213,8 @@ def create_rule(session: Session, data: RuleInput) -> RoutingRule:
 
 
 def access_rule(session: Session, rule_id: str) -> RoutingRule:
-    rule = repo.get_rule(session, int(rule_id)) if rule_id.isdigit() else None
+    ident = parse_id(rule_id)
+    rule = repo.get_rule(session, ident) if ident is not None else None
     if rule is None:
         raise NotFound(f"Routing rule {rule_id} does not exist", context={"id": [rule_id]})
     return rule
@@ -262,7 +265,8 @@ def reorder_rules(session: Session, object_type: Any, order: Any) -> list[Routin
 def set_availability(session: Session, owner_id: str, available: Any) -> Any:
     if not isinstance(available, bool):
         raise _bad("available must be true or false", "available", available)
-    user = auth_service.get_user(session, int(owner_id)) if owner_id.isdigit() else None
+    ident = parse_id(owner_id)
+    user = auth_service.get_user(session, ident) if ident is not None else None
     if user is None or user.archived:
         raise NotFound(f"Owner {owner_id} does not exist", context={"id": [owner_id]})
     user.available = available
