@@ -25,6 +25,7 @@ from revline.auth import service as auth_service
 from revline.crm.lifecycle import lead_status, stages
 from revline.crm.object_types import COMPANIES, CONTACTS, ObjectType
 from revline.crm.properties import service as properties
+from revline.crm.properties.service import Catalog
 from revline.crm.properties.values import ValueProblem, format_value, parse_value
 from revline.crm.records import repository as records_repo
 from revline.crm.records.context import StoredChange, WriteSource
@@ -341,6 +342,7 @@ def route(
             kinds.add(f"stage:{change.changed['lifecyclestage']}")
         events[change.record_id] = kinds
     company_values = _primary_company_values(session, ot, list(values), rules)
+    catalogs = (catalog, properties.load_catalog(session, COMPANIES))
 
     picked: dict[int, list[int]] = defaultdict(list)  # rule id -> records, in write order
     chosen: dict[int, RoutingRule] = {}
@@ -352,7 +354,7 @@ def route(
             if merged.get("hubspot_owner_id") is not None and not rule.overwrite_owner:
                 continue
             if all(
-                _condition_holds(catalog, cond, merged, company_values.get(record_id))
+                _condition_holds(catalogs, cond, merged, company_values.get(record_id))
                 for cond in rule.conditions
             ):
                 picked[rule.id].append(record_id)
@@ -383,20 +385,23 @@ def route(
 
 
 def _condition_holds(
-    catalog: Any, cond: dict[str, Any], merged: dict[str, Any], company: dict[str, Any] | None
+    catalogs: tuple[Catalog, Catalog],
+    cond: dict[str, Any],
+    merged: dict[str, Any],
+    company: dict[str, Any] | None,
 ) -> bool:
+    """``catalogs``: the record's and the companies' property catalogs."""
     name = cond["propertyName"]
     if name.startswith(COMPANY_PREFIX):
         prop_name = name[len(COMPANY_PREFIX) :]
-        company_catalog = company["__catalog__"] if company else None
-        prop = company_catalog.get(prop_name) if company_catalog else None
-        value = company.get(prop_name) if company else None
+        prop = catalogs[1].get(prop_name)
+        value = None if company is None else company.get(prop_name)
         return _matches(value, cond, prop.type if prop else "string")
-    prop = catalog.get(name)
+    prop = catalogs[0].get(name)
     return _matches(merged.get(name), cond, prop.type if prop else "string")
 
 
-def _values_of(catalog: Any, row: Any) -> dict[str, Any]:
+def _values_of(catalog: Catalog, row: Any) -> dict[str, Any]:
     """A stored row's property values by name (as the record now holds them)."""
     custom = row["custom"] or {}
     return {
@@ -420,7 +425,7 @@ def _primary_company_values(
         row = rows.get(company_id)
         if row is None:
             continue
-        out[contact_id] = {"__catalog__": catalog, **_values_of(catalog, row)}
+        out[contact_id] = _values_of(catalog, row)
     return out
 
 
