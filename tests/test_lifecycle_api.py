@@ -490,3 +490,28 @@ def test_summary_counts_per_stage_and_status(client: TestClient) -> None:
     error_of(client.get("/revline/v1/lifecycle/summary", params={"objectType": "deals"}))
     error_of(client.get("/revline/v1/contacts/999999/lifecycle-history"), 404)
     error_of(client.get("/revline/v1/contacts/abc/lifecycle-history"), 404)
+
+
+def test_links_made_later_sync_contacts_and_companies(client: TestClient) -> None:
+    company = create(client, "companies", name="Late Ltd", lifecyclestage="lead")
+    ahead = create(client, "contacts", email="ahead@late.example", lifecyclestage="customer")
+    behind = create(client, "contacts", email="behind@late.example", lifecyclestage="subscriber")
+    resp = client.put(f"/crm/v4/objects/contacts/{ahead}/associations/default/companies/{company}")
+    assert resp.status_code in (200, 201), resp.text
+    # The company follows its most advanced contact ...
+    assert stage(client, "companies", company) == "customer"
+    assert events(client, "companies", company)[0] == ("lead", "customer", "contact_sync")
+    # ... and a contact linked to it later is pulled up to the company's stage.
+    resp = client.post(
+        "/crm/v4/associations/companies/contacts/batch/associate/default",
+        json={"inputs": [{"from": {"id": company}, "to": {"id": behind}}]},
+    )
+    assert resp.status_code in (200, 201), resp.text
+    assert stage(client, "contacts", behind) == "customer"
+    assert ("subscriber", "customer", "company_sync") in events(client, "contacts", behind)
+
+    client.patch("/revline/v1/settings/lifecycle", json={"companyFollowsContacts": False})
+    other = create(client, "companies", name="Other Ltd")
+    resp = client.put(f"/crm/v4/objects/contacts/{ahead}/associations/default/companies/{other}")
+    assert resp.status_code in (200, 201)
+    assert stage(client, "companies", other) is None

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from revline.crm.associations import repository as repo
 from revline.crm.associations import types as assoc_types
+from revline.crm.lifecycle import sync as lifecycle_sync
 from revline.crm.object_types import ObjectType, get_object_type
+from revline.crm.records.context import WriteSource
 from revline.errors import Conflict, ErrorDetail, NotFound, RevlineError, ValidationError
 from revline.kit.pagination import parse_after, parse_id
 from revline.kit.time import utcnow
@@ -560,6 +562,13 @@ def _default_links(
     ]
 
 
+def _linked(session: Session, pairs: Sequence[tuple[str, int, str, int]]) -> None:
+    """New links made through the associations API: contacts and companies sync their
+    lifecycle stages (forward only, when the workspace's rules say so)."""
+    if pairs:
+        lifecycle_sync.after_linking(session, pairs, utcnow(), WriteSource())
+
+
 def create_default(
     session: Session, from_ot: ObjectType, from_id: str, to_ot: ObjectType, to_id: str
 ) -> list[DirectedLink]:
@@ -567,7 +576,9 @@ def create_default(
     _require_pair(from_ot, to_ot)
     a = _require_live(session, from_ot, from_id)
     b = _require_live(session, to_ot, to_id)
-    return _default_links(session, from_ot, a, to_ot, b)
+    links = _default_links(session, from_ot, a, to_ot, b)
+    _linked(session, [(from_ot.name, a, to_ot.name, b)])
+    return links
 
 
 def _require_types(
@@ -596,6 +607,7 @@ def create_labelled(
     b = _require_live(session, to_ot, to_id)
     for info in infos:
         _link(session, from_ot.name, a, to_ot.name, b, info)
+    _linked(session, [(from_ot.name, a, to_ot.name, b)])
     return _pair_labels(session, from_ot, a, to_ot, b)
 
 
@@ -708,13 +720,16 @@ def batch_create_default(
     _require_pair(from_ot, to_ot)
     results: list[DirectedLink] = []
     errors: list[RevlineError] = []
+    made: list[tuple[str, int, str, int]] = []
     for i, (a_raw, b_raw) in enumerate(pairs):
         try:
             a = _require_live(session, from_ot, a_raw)
             b = _require_live(session, to_ot, b_raw)
             results.extend(_default_links(session, from_ot, a, to_ot, b))
+            made.append((from_ot.name, a, to_ot.name, b))
         except RevlineError as exc:
             errors.append(_batch_item_error(exc, i))
+    _linked(session, made)
     return results, errors
 
 
@@ -727,6 +742,7 @@ def batch_create(
     _require_pair(from_ot, to_ot)
     results: list[PairLabels] = []
     errors: list[RevlineError] = []
+    made: list[tuple[str, int, str, int]] = []
     for i, (a_raw, b_raw, specs) in enumerate(items):
         try:
             infos = _require_types(session, from_ot, to_ot, specs)
@@ -735,8 +751,10 @@ def batch_create(
             for info in infos:
                 _link(session, from_ot.name, a, to_ot.name, b, info)
             results.append(_pair_labels(session, from_ot, a, to_ot, b))
+            made.append((from_ot.name, a, to_ot.name, b))
         except RevlineError as exc:
             errors.append(_batch_item_error(exc, i))
+    _linked(session, made)
     return results, errors
 
 

@@ -95,6 +95,53 @@ def _sync_from_deals(
     _advance_all(session, rounds, at, source, "deal_sync")
 
 
+def after_linking(
+    session: Session,
+    pairs: Sequence[tuple[str, int, str, int]],
+    at: datetime,
+    source: WriteSource,
+) -> None:
+    """Contacts and companies linked after the fact (the associations API): the company moves
+    up to the contact's stage, the contact up to the company's, each when its rule is on, and
+    the moves cascade as usual. ``pairs`` are (from type, id, to type, id) of new links."""
+    settings = lifecycle_settings.load(session)
+    linked: set[tuple[int, int]] = set()  # (contact, company)
+    for a_type, a_id, b_type, b_id in pairs:
+        if (a_type, b_type) == (CONTACTS.name, COMPANIES.name):
+            linked.add((a_id, b_id))
+        elif (a_type, b_type) == (COMPANIES.name, CONTACTS.name):
+            linked.add((b_id, a_id))
+    if not linked:
+        return
+    contact_stage = {
+        rid: st for rid, st, _ in repo.stage_rows(session, CONTACTS, [c for c, _ in linked]) if st
+    }
+    company_stage = {
+        rid: st for rid, st, _ in repo.stage_rows(session, COMPANIES, [c for _, c in linked]) if st
+    }
+    moved_rounds: list[tuple[ObjectType, dict[int, str]]] = []
+    if settings.company_follows_contacts:
+        rank = stages.rank_of(properties.load_catalog(session, COMPANIES))
+        targets: dict[int, str] = {}
+        for contact, company in linked:
+            if contact in contact_stage:
+                targets[company] = _later(rank, targets.get(company), contact_stage[contact])
+        moved = advance(session, COMPANIES, targets, at, source, "contact_sync")
+        if moved:
+            moved_rounds.append((COMPANIES, moved))
+    if settings.contacts_follow_company:
+        rank = stages.rank_of(properties.load_catalog(session, CONTACTS))
+        targets = {}
+        for contact, company in linked:
+            if company in company_stage:
+                targets[contact] = _later(rank, targets.get(contact), company_stage[company])
+        moved = advance(session, CONTACTS, targets, at, source, "company_sync")
+        if moved:
+            moved_rounds.append((CONTACTS, moved))
+    if moved_rounds:
+        _cascade(session, moved_rounds, at, source)
+
+
 def _later(rank: dict[str, int], a: str | None, b: str) -> str:
     if a is None:
         return b
