@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from revline.crm.object_types import ObjectType
 from revline.crm.records import repository as records_repo
-from revline.kit.db.dialect import insert_many, json_text, json_with_key
+from revline.kit.db.dialect import insert_many, json_with_key
 from revline.models import Association, LifecycleChange, WorkspaceSetting
 
 # Ids per IN (...) list: far below every engine's bound-parameter limit.
@@ -87,18 +87,6 @@ def count_by(session: Session, ot: ObjectType, column: str) -> dict[str | None, 
         select(table.c[column], func.count())
         .where(and_(records_repo.live(table), table.c.merged_into_id.is_(None)))
         .group_by(table.c[column])
-    )
-    return {r[0]: int(r[1]) for r in rows}
-
-
-def count_by_document(session: Session, ot: ObjectType, key: str) -> dict[str | None, int]:
-    """Live records per value of one custom-document key."""
-    table = records_repo.table_for(ot)
-    value = json_text(session.get_bind().dialect.name, table.c.custom, key)
-    rows = session.execute(
-        select(value, func.count())
-        .where(and_(records_repo.live(table), table.c.merged_into_id.is_(None)))
-        .group_by(value)
     )
     return {r[0]: int(r[1]) for r in rows}
 
