@@ -2,6 +2,8 @@
 
 from revline.models.associations import Association, AssociationLabel
 from revline.models.auth import ApiToken, Team, TeamMember, User
+from revline.models.deals import ExchangeRate, ForecastSnapshot, Quota, StageTransition
+from revline.models.jobs import Job, ScheduledTask
 from revline.models.lifecycle import LeadConversion, LifecycleChange, WorkspaceSetting
 from revline.models.pipelines import Pipeline, PipelineStage
 from revline.models.properties import (
@@ -22,6 +24,9 @@ __all__ = [
     "Contact",
     "Deal",
     "Engagement",
+    "ExchangeRate",
+    "ForecastSnapshot",
+    "Job",
     "LeadConversion",
     "LifecycleChange",
     "Pipeline",
@@ -29,8 +34,11 @@ __all__ = [
     "PropertyDefinition",
     "PropertyGroup",
     "PropertyHistory",
+    "Quota",
     "RecordMerge",
     "RoutingRule",
+    "ScheduledTask",
+    "StageTransition",
     "Team",
     "TeamMember",
     "User",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from revline.kit.db import Base, Number, UTCDateTime
+from revline.kit.db import Base, JSONDocument, Number, UTCDateTime
 
 
 class Pipeline(Base):
@@ -43,6 +43,14 @@ class PipelineStage(Base):
     display_order: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     probability: Mapped[Decimal | None] = mapped_column(Number)
     is_closed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Properties a deal must hold to enter the stage (checked on every move into it).
+    required_properties: Mapped[list[str]] = mapped_column(
+        JSONDocument, nullable=False, server_default=text("'[]'")
+    )
+    # A deal is stuck after this many days in the stage (None: learnt from won deals).
+    rot_days: Mapped[int | None] = mapped_column(Integer)
+    # PIPELINE, BEST_CASE, COMMIT, CLOSED or OMIT; None: derived from the stage.
+    forecast_category: Mapped[str | None] = mapped_column(String(16))
     write_permissions: Mapped[str] = mapped_column(
         String(32), nullable=False, default="CRM_PERMISSIONS_ENFORCEMENT"
     )

@@ -159,6 +159,23 @@ class Deal(RecordColumns, Base):
     hs_is_closed: Mapped[bool | None] = mapped_column(Boolean)
     hs_is_closed_won: Mapped[bool | None] = mapped_column(Boolean)
     hs_is_closed_lost: Mapped[bool | None] = mapped_column(Boolean)
+    # Forecasting: a manual probability and category override the stage's defaults.
+    hs_forecast_probability: Mapped[Decimal | None] = mapped_column(Number)
+    hs_manual_forecast_category: Mapped[str | None] = mapped_column(String(16))
+    hs_forecast_category: Mapped[str | None] = mapped_column(String(16))
+    hs_projected_amount: Mapped[Decimal | None] = mapped_column(Number)
+    hs_projected_amount_in_home_currency: Mapped[Decimal | None] = mapped_column(Number)
+    # Money: the amount in the workspace's home currency and recurring revenue.
+    amount_in_home_currency: Mapped[Decimal | None] = mapped_column(Number)
+    recurring_revenue_amount: Mapped[Decimal | None] = mapped_column(Number)
+    revline_term_months: Mapped[Decimal | None] = mapped_column(Number)
+    hs_mrr: Mapped[Decimal | None] = mapped_column(Number)
+    hs_arr: Mapped[Decimal | None] = mapped_column(Number)
+    hs_tcv: Mapped[Decimal | None] = mapped_column(Number)
+    closed_lost_reason: Mapped[str | None] = mapped_column(String(100))
+    closed_won_reason: Mapped[str | None] = mapped_column(Text)
+    # When the deal entered the stage it is in now (time in stage, stuck deals).
+    hs_v2_date_entered_current_stage: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         _archived_ids("deals"),
