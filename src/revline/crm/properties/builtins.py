@@ -44,6 +44,25 @@ class BuiltinProperty:
         return None if self.in_document else (self.column or self.name)
 
 
+FORECAST_CATEGORIES = [
+    ("PIPELINE", "Pipeline"),
+    ("BEST_CASE", "Best case"),
+    ("COMMIT", "Commit"),
+    ("CLOSED", "Closed won"),
+    ("OMIT", "Omit"),
+]
+# Options of closed_lost_reason; a workspace edits them through the properties API.
+CLOSED_LOST_REASONS = [
+    ("PRICE", "Price"),
+    ("COMPETITOR", "Lost to a competitor"),
+    ("NO_DECISION", "No decision / went dark"),
+    ("TIMING", "Timing"),
+    ("MISSING_FEATURE", "Missing feature"),
+    ("BUDGET", "No budget"),
+    ("OTHER", "Other"),
+]
+
+
 def _text(name: str, label: str, **kw: object) -> BuiltinProperty:
     return BuiltinProperty(name, label, "string", "text", **kw)  # type: ignore[arg-type]
 
@@ -324,6 +343,64 @@ DEAL_PROPERTIES = [
     _bool("hs_is_closed_won", "Is Closed Won", read_only=True, calculated=True),
     _bool("hs_is_closed_lost", "Is Closed Lost", read_only=True, calculated=True),
     _key("revline_name_key", "Name match key", "The deal name without case or punctuation."),
+    _number(
+        "hs_forecast_probability",
+        "Forecast probability",
+        description="A probability (0 to 1) that overrides the stage's for this deal.",
+    ),
+    _select("hs_manual_forecast_category", "Forecast category (manual)", FORECAST_CATEGORIES),
+    BuiltinProperty(
+        "hs_forecast_category",
+        "Forecast category",
+        "enumeration",
+        "select",
+        options=tuple(FORECAST_CATEGORIES),
+        read_only=True,
+        calculated=True,
+        description="The manual category when set, else the stage's.",
+    ),
+    _number(
+        "hs_projected_amount",
+        "Weighted amount",
+        read_only=True,
+        calculated=True,
+        description="amount x the forecast probability (else the stage probability).",
+    ),
+    _number(
+        "hs_projected_amount_in_home_currency",
+        "Weighted amount in home currency",
+        read_only=True,
+        calculated=True,
+    ),
+    _number(
+        "amount_in_home_currency",
+        "Amount in home currency",
+        read_only=True,
+        calculated=True,
+        description="amount / the exchange rate in force at the close date (closed deals) "
+        "or today (open deals).",
+    ),
+    _number(
+        "recurring_revenue_amount",
+        "Monthly recurring amount",
+        description="The recurring part of the deal per month, in the deal's currency.",
+    ),
+    _number(
+        "revline_term_months",
+        "Term (months)",
+        description="Contract length of a recurring deal; 12 when not given.",
+    ),
+    _number("hs_mrr", "Monthly recurring revenue", read_only=True, calculated=True),
+    _number("hs_arr", "Annual recurring revenue", read_only=True, calculated=True),
+    _number("hs_tcv", "Total contract value", read_only=True, calculated=True),
+    _select("closed_lost_reason", "Closed lost reason", CLOSED_LOST_REASONS),
+    _area("closed_won_reason", "Closed won reason"),
+    _datetime(
+        "hs_v2_date_entered_current_stage",
+        "Date entered current stage",
+        read_only=True,
+        calculated=True,
+    ),
 ]
 
 
