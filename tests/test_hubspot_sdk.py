@@ -680,7 +680,7 @@ def test_pipelines_and_stages(live_server: str, token: str) -> None:
     assert_stage(stage)
     assert (stage.label, stage.metadata) == (
         "Negotiating",
-        {"isClosed": "false", "probability": "0.7"},
+        {"isClosed": "false", "probability": "0.7", "forecastCategory": "BEST_CASE"},
     )
     got = stages_api.get_by_id("deals", created.id, stage.id)
     assert (got.id, got.label) == (stage.id, "Negotiating")

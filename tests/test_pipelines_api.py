@@ -35,6 +35,11 @@ DEFAULT_STAGES = [
 ]
 
 
+def hubspot_keys(metadata: dict[str, str]) -> dict[str, str]:
+    """The stage metadata HubSpot itself defines (Revline adds its stage rules beside it)."""
+    return {k: v for k, v in metadata.items() if k in ("isClosed", "probability")}
+
+
 def assert_error(resp: httpx.Response, status: int, category: str) -> dict[str, Any]:
     assert resp.status_code == status, resp.text
     body: dict[str, Any] = resp.json()
@@ -115,8 +120,22 @@ def test_default_pipeline_matches_hubspot(client: TestClient) -> None:
         assert s["displayOrder"] == i
         assert s["archived"] is False
         assert s["writePermissions"] == "CRM_PERMISSIONS_ENFORCEMENT"
-        assert set(s["metadata"]) == {"isClosed", "probability"}
+        # HubSpot's two keys, plus Revline's stage rules (all strings, like HubSpot's).
+        assert {"isClosed", "probability", "forecastCategory"} <= set(s["metadata"])
         assert ISO_MS.match(s["createdAt"])
+    categories = {s["id"]: s["metadata"]["forecastCategory"] for s in default["stages"]}
+    assert categories == {
+        "appointmentscheduled": "PIPELINE",
+        "qualifiedtobuy": "PIPELINE",
+        "presentationscheduled": "BEST_CASE",
+        "decisionmakerboughtin": "BEST_CASE",
+        "contractsent": "COMMIT",
+        "closedwon": "CLOSED",
+        "closedlost": "OMIT",
+    }
+    required = {s["id"]: s["metadata"].get("requiredProperties") for s in default["stages"]}
+    assert required["closedlost"] == "closed_lost_reason"
+    assert [k for k, v in required.items() if v] == ["closedlost"]
 
     for alias in ("deal", "0-3", "DEALS", "deals/"):
         same = client.get(f"/crm/v3/pipelines/{alias}")
@@ -145,7 +164,7 @@ def test_create_update_and_archive_a_pipeline(client: TestClient) -> None:
     assert re.fullmatch(r"\d+", made["id"])
     assert made["label"] == "Renewals"
     assert labels(made) == ["Open", "Committed", "Renewed", "Churned"]
-    assert [s["metadata"] for s in made["stages"]] == [
+    assert [hubspot_keys(s["metadata"]) for s in made["stages"]] == [
         {"isClosed": "false", "probability": "0.3"},
         {"isClosed": "false", "probability": "0.75"},
         {"isClosed": "true", "probability": "1.0"},
@@ -224,7 +243,7 @@ def test_pipeline_input_is_validated(client: TestClient) -> None:
         json={"label": "Numbers", "stages": [stage("Zero", 0), stage("One", 1, True)]},
     )
     assert ok.status_code == 201, ok.text
-    assert [s["metadata"] for s in ok.json()["stages"]] == [
+    assert [hubspot_keys(s["metadata"]) for s in ok.json()["stages"]] == [
         {"isClosed": "false", "probability": "0.0"},
         {"isClosed": "true", "probability": "1.0"},
     ]
@@ -321,7 +340,7 @@ def test_stage_crud_and_unique_labels(client: TestClient) -> None:
     assert added.status_code == 201, added.text
     new = added.json()
     assert set(new) == STAGE_KEYS
-    assert (new["label"], new["metadata"]) == (
+    assert (new["label"], hubspot_keys(new["metadata"])) == (
         "Negotiation",
         {"isClosed": "false", "probability": "0.6"},
     )
@@ -337,9 +356,9 @@ def test_stage_crud_and_unique_labels(client: TestClient) -> None:
     )
     assert patched.status_code == 200, patched.text
     assert patched.json()["label"] == "Negotiating"
-    assert patched.json()["metadata"] == {"isClosed": "false", "probability": "0.65"}
+    assert hubspot_keys(patched.json()["metadata"]) == {"isClosed": "false", "probability": "0.65"}
     closed = client.patch(f"{url}/{new['id']}", json={"metadata": {"isClosed": "true"}}).json()
-    assert closed["metadata"] == {"isClosed": "true", "probability": "0.65"}
+    assert hubspot_keys(closed["metadata"]) == {"isClosed": "true", "probability": "0.65"}
     assert error_code(client.patch(f"{url}/{new['id']}", json={"label": "Open"})) == (
         "DUPLICATE_LABEL"
     )
@@ -349,7 +368,7 @@ def test_stage_crud_and_unique_labels(client: TestClient) -> None:
     replaced = client.put(f"{url}/{new['id']}", json=stage("Final offer", "0.7", displayOrder=9))
     assert replaced.status_code == 200, replaced.text
     assert (replaced.json()["label"], replaced.json()["displayOrder"]) == ("Final offer", 9)
-    assert replaced.json()["metadata"] == {"isClosed": "false", "probability": "0.7"}
+    assert hubspot_keys(replaced.json()["metadata"]) == {"isClosed": "false", "probability": "0.7"}
 
     gone = client.delete(f"{url}/{new['id']}")
     assert gone.status_code == 204

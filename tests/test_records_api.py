@@ -970,7 +970,10 @@ def test_deal_closed_flags_follow_the_stage(client: TestClient) -> None:
         ("decisionmakerboughtin", "0.8", "false", "false", "false"),
     ]
     for stage, prob, closed, won, lost in expectations:
-        resp = client.patch(url, json={"properties": {"dealstage": stage}})
+        values = {"dealstage": stage}
+        if stage == "closedlost":
+            values["closed_lost_reason"] = "PRICE"  # the stage asks for a reason
+        resp = client.patch(url, json={"properties": values})
         assert resp.status_code == 200, resp.text
         assert _deal_state(client, deal["id"]) == {
             "pipeline": "default",

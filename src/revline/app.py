@@ -10,6 +10,7 @@ from revline import __version__
 from revline.api import PathQuirksMiddleware, install_error_handlers
 from revline.config import Settings
 from revline.crm.associations.endpoints import router as associations_router
+from revline.crm.deals.endpoints import router as deals_router
 from revline.crm.duplicates.endpoints import router as duplicates_router
 from revline.crm.lifecycle.endpoints import router as lifecycle_router
 from revline.crm.owners.endpoints import router as owners_router
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         conversion_router,
         duplicates_router,
         routing_router,
+        deals_router,
     ):
         app.include_router(router)
 

@@ -12,3 +12,4 @@ from revline.crm.properties import service as properties
 def ensure_defaults(session: Session) -> None:
     properties.ensure_builtin_definitions(session)
     pipelines.ensure_default_pipeline(session)
+    pipelines.ensure_stage_properties(session)

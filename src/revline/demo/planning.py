@@ -72,6 +72,15 @@ HISTORY_DAYS = 540  # about eighteen months of history before the reference day
 STAGE_IDS = [s[0] for s in DEFAULT_STAGES]
 OPEN_STAGES = [s[0] for s in DEFAULT_STAGES if not s[3]]
 WON, LOST = "closedwon", "closedlost"
+LOST_REASONS = [
+    ("PRICE", 30),
+    ("COMPETITOR", 25),
+    ("NO_DECISION", 20),
+    ("TIMING", 10),
+    ("BUDGET", 8),
+    ("MISSING_FEATURE", 5),
+    ("OTHER", 2),
+]
 FUNNEL = [
     "subscriber",
     "lead",
@@ -687,9 +696,12 @@ class _Planner:
                 values["amount"] = str(deal.amount)  # negotiated
             deal.steps.append(Step(moment, values))
         if deal.closed is not None:
-            deal.steps.append(
-                Step(deal.closed, {"dealstage": path[-1], "closedate": iso_ms(deal.closed)})
-            )
+            closing = {"dealstage": path[-1], "closedate": iso_ms(deal.closed)}
+            if path[-1] == LOST:
+                # A stream of its own, so the reason leaves the rest of the story unchanged.
+                pick = random.Random(f"{deal.props['dealname']}|{deal.created.isoformat()}")
+                closing["closed_lost_reason"] = _pick(pick, LOST_REASONS)
+            deal.steps.append(Step(deal.closed, closing))
 
     # lifecycle
 

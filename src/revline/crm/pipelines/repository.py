@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import false, func, insert, literal, select, update
@@ -70,13 +71,21 @@ def deal_count_in_pipeline(session: Session, pipeline_id: str) -> int:
 
 
 def sync_deals_in_stage(
-    session: Session, stage_id: str, fields: dict[str, tuple[Any, str]], at: datetime
+    session: Session,
+    stage_id: str,
+    fields: dict[str, tuple[Any, str]],
+    at: datetime,
+    *,
+    unless_set: str | None = None,
 ) -> None:
-    """Set each field to its value on every deal in the stage; ``fields`` maps a column to
-    (typed value, history text). History rows are written only where the value changes."""
+    """Set each field to its value on every deal in the stage (skipping deals that hold a
+    value in the column ``unless_set``); ``fields`` maps a column to (typed value, history
+    text). History rows are written only where the value changes."""
     for name, (value, text) in fields.items():
         column = Deal.__table__.c[name]
         differs = (Deal.dealstage == stage_id) & column.is_distinct_from(value)
+        if unless_set is not None:
+            differs = differs & Deal.__table__.c[unless_set].is_(None)
         session.execute(
             insert(PropertyHistory).from_select(
                 ["object_type", "record_id", "name", "value", "changed_at", "source_type"],
@@ -91,3 +100,44 @@ def sync_deals_in_stage(
             )
         )
         session.execute(update(Deal).where(differs).values({name: value, "updated_at": at}))
+
+
+def projected_amounts_in_stage(
+    session: Session, stage_id: str
+) -> Sequence[tuple[int, Decimal | None, Decimal | None]]:
+    """(id, amount, weighted amount) of the live deals in the stage that follow the stage's
+    probability (no forecast probability of their own)."""
+    return [
+        (int(r[0]), r[1], r[2])
+        for r in session.execute(
+            select(Deal.id, Deal.amount, Deal.hs_projected_amount).where(
+                Deal.dealstage == stage_id,
+                Deal.archived.is_(false()),
+                Deal.hs_forecast_probability.is_(None),
+            )
+        )
+    ]
+
+
+def set_projected_amounts(
+    session: Session, values: Sequence[tuple[int, Decimal | None, str | None]], at: datetime
+) -> None:
+    """Store new weighted amounts: (deal id, value, history text)."""
+    if not values:
+        return
+    session.execute(
+        update(Deal),
+        [{"id": i, "hs_projected_amount": v, "updated_at": at} for i, v, _ in values],
+    )
+    session.add_all(
+        PropertyHistory(
+            object_type="deals",
+            record_id=i,
+            name="hs_projected_amount",
+            value=text,
+            changed_at=at,
+            source_type="CALCULATED",
+        )
+        for i, _, text in values
+    )
+    session.flush()

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from revline.crm.pipelines import stage_rules
 from revline.crm.pipelines.service import StageInput
 from revline.kit.time import iso_ms
 from revline.models import Pipeline, PipelineStage
@@ -60,6 +61,7 @@ def stage_out(s: PipelineStage) -> dict[str, Any]:
     metadata: dict[str, str] = {"isClosed": "true" if s.is_closed else "false"}
     if s.probability is not None:
         metadata["probability"] = _prob(s.probability)
+    metadata.update(stage_rules.metadata_of(s))
     out: dict[str, Any] = {
         "id": s.id,
         "label": s.label,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from revline.crm.pipelines import repository as repo
+from revline.crm.pipelines import stage_rules
 from revline.crm.properties.values import format_number
 from revline.errors import ErrorDetail, NotFound, ValidationError
 from revline.kit.time import utcnow
@@ -19,6 +20,7 @@ from revline.models import Pipeline, PipelineStage
 PIPELINE_OBJECT_TYPES = {"deals": "deals", "deal": "deals", "0-3": "deals"}
 
 DEFAULT_PIPELINE_ID = "default"
+CENT = Decimal("0.01")
 DEFAULT_STAGES: list[tuple[str, str, str, bool]] = [
     ("appointmentscheduled", "Appointment Scheduled", "0.2", False),
     ("qualifiedtobuy", "Qualified To Buy", "0.4", False),
@@ -96,6 +98,67 @@ def _parse_metadata(meta: dict[str, Any], where: str) -> tuple[Decimal | None, b
     return probability, closed
 
 
+def _stage_rules(
+    session: Session,
+    meta: dict[str, Any],
+    probability: Decimal | None,
+    closed: bool,
+    current: PipelineStage | None,
+    label: str,
+) -> stage_rules.StageRules:
+    won = closed and probability is not None and probability >= 1
+    return stage_rules.parse_stage_rules(
+        session,
+        meta,
+        closed=closed,
+        won=won,
+        current=None if current is None else stage_rules.rules_of(current),
+        where=f"stage '{label}'",
+    )
+
+
+def _new_stage(
+    session: Session,
+    *,
+    pipeline_id: str,
+    stage_id: str,
+    label: str,
+    display_order: int,
+    probability: Decimal | None,
+    closed: bool,
+    meta: dict[str, Any],
+) -> PipelineStage:
+    """Add a stage with its rules and its time-in-stage properties."""
+    now = utcnow()
+    row = PipelineStage(
+        id=stage_id,
+        pipeline_id=pipeline_id,
+        label=label,
+        display_order=display_order,
+        probability=probability,
+        is_closed=closed,
+        created_at=now,
+        updated_at=now,
+    )
+    stage_rules.apply_rules(row, _stage_rules(session, meta, probability, closed, None, label))
+    repo.add(session, row)
+    stage_rules.define_time_properties(session, row.id, label)
+    return row
+
+
+def ensure_stage_properties(session: Session) -> None:
+    """Every deal stage has its time-in-stage properties (stages made before they existed)."""
+    stage_rules.define_missing_time_properties(
+        session,
+        [
+            (stage.id, stage.label)
+            for archived in (False, True)
+            for pipeline in repo.list_pipelines(session, "deals", archived=archived)
+            for stage in pipeline.stages
+        ],
+    )
+
+
 def _check_label(label: str, where: str) -> str:
     label = check_text(label or "", "label").strip()
     if not label:
@@ -119,7 +182,7 @@ def _check_new_id(
 
 
 def _check_stage_list(
-    stages: list[StageInput], display_order: int
+    session: Session, stages: list[StageInput], display_order: int
 ) -> tuple[list[str], list[tuple[Decimal | None, bool]]]:
     """Validate a whole stage list: the clean labels and (probability, closed) per stage."""
     if not stages:
@@ -130,6 +193,9 @@ def _check_stage_list(
     labels = [_check_label(s.label, f"stage {i}") for i, s in enumerate(stages)]
     _check_unique_stage_labels(labels)
     parsed = [_parse_metadata(s.metadata, f"stage '{s.label}'") for s in stages]
+    for s, (prob, closed) in zip(stages, parsed, strict=True):
+        # Validate the rule keys of every stage before anything is written.
+        _stage_rules(session, s.metadata, prob, closed, None, s.label)
     check_int32(display_order, "displayOrder")
     for s in stages:
         check_int32(s.display_order, "stages.displayOrder")
@@ -178,18 +244,15 @@ def ensure_default_pipeline(session: Session) -> bool:
     )
     repo.add(session, pipeline)
     for order, (sid, label, prob, closed) in enumerate(DEFAULT_STAGES):
-        repo.add(
+        _new_stage(
             session,
-            PipelineStage(
-                id=sid,
-                pipeline_id=pipeline.id,
-                label=label,
-                display_order=order,
-                probability=Decimal(prob),
-                is_closed=closed,
-                created_at=now,
-                updated_at=now,
-            ),
+            pipeline_id=pipeline.id,
+            stage_id=sid,
+            label=label,
+            display_order=order,
+            probability=Decimal(prob),
+            closed=closed,
+            meta={},
         )
     return True
 
@@ -245,7 +308,7 @@ def create_pipeline(
 ) -> Pipeline:
     label = _check_label(label, "pipeline")
     _check_unique_pipeline_label(session, object_type, label, None)
-    labels, parsed = _check_stage_list(stages, display_order)
+    labels, parsed = _check_stage_list(session, stages, display_order)
     if pipeline_id:
         _check_new_id(session, Pipeline, pipeline_id, "pipelineId")
     chosen = [s.stage_id for s in stages if s.stage_id]
@@ -267,18 +330,15 @@ def create_pipeline(
     )
     repo.add(session, pipeline)
     for s, stage_label, (prob, closed) in zip(stages, labels, parsed, strict=True):
-        repo.add(
+        _new_stage(
             session,
-            PipelineStage(
-                id=s.stage_id or _new_id(session, PipelineStage),
-                pipeline_id=pipeline.id,
-                label=stage_label,
-                display_order=s.display_order,
-                probability=prob,
-                is_closed=closed,
-                created_at=now,
-                updated_at=now,
-            ),
+            pipeline_id=pipeline.id,
+            stage_id=s.stage_id or _new_id(session, PipelineStage),
+            label=stage_label,
+            display_order=s.display_order,
+            probability=prob,
+            closed=closed,
+            meta=s.metadata,
         )
     session.refresh(pipeline)
     return pipeline
@@ -331,7 +391,7 @@ def replace_pipeline(
     pipeline = access_pipeline(session, object_type, pipeline_id)
     label = _check_label(label, "pipeline")
     _check_unique_pipeline_label(session, object_type, label, pipeline.id)
-    labels, parsed = _check_stage_list(stages, display_order)
+    labels, parsed = _check_stage_list(session, stages, display_order)
     current = {s.id: s for s in live_stages(pipeline)}
     by_label = {s.label.casefold(): s for s in current.values()}
     kept: set[str] = set()
@@ -339,26 +399,30 @@ def replace_pipeline(
     for s, stage_label, (prob, closed) in zip(stages, labels, parsed, strict=True):
         match = current.get(s.stage_id or "") or by_label.get(stage_label.casefold())
         if match is not None:
-            changed = (match.probability, match.is_closed) != (prob, closed)
+            rules = _stage_rules(session, s.metadata, prob, closed, match, stage_label)
+            changed = (match.probability, match.is_closed, match.forecast_category) != (
+                prob,
+                closed,
+                rules.forecast_category,
+            )
             match.label, match.display_order = stage_label, s.display_order
             match.probability, match.is_closed, match.updated_at = prob, closed, now
+            stage_rules.apply_rules(match, rules)
+            stage_rules.define_time_properties(session, match.id, stage_label)
             kept.add(match.id)
             if changed:
                 session.flush()
                 sync_deals_with_stage(session, match)
         else:
-            repo.add(
+            _new_stage(
                 session,
-                PipelineStage(
-                    id=_new_id(session, PipelineStage),
-                    pipeline_id=pipeline.id,
-                    label=stage_label,
-                    display_order=s.display_order,
-                    probability=prob,
-                    is_closed=closed,
-                    created_at=now,
-                    updated_at=now,
-                ),
+                pipeline_id=pipeline.id,
+                stage_id=_new_id(session, PipelineStage),
+                label=stage_label,
+                display_order=s.display_order,
+                probability=prob,
+                closed=closed,
+                meta=s.metadata,
             )
     # Reload the stage list so the new stages count when the last-stage rule is checked.
     session.flush()
@@ -400,19 +464,17 @@ def create_stage(
     _check_unique_stage_labels([s.label for s in live_stages(pipeline)] + [label])
     prob, closed = _parse_metadata(stage.metadata, f"stage '{label}'")
     check_int32(stage.display_order, "displayOrder")
-    now = utcnow()
-    row = PipelineStage(
-        id=_new_id(session, PipelineStage),
+    row = _new_stage(
+        session,
         pipeline_id=pipeline.id,
+        stage_id=_new_id(session, PipelineStage),
         label=label,
         display_order=stage.display_order,
         probability=prob,
-        is_closed=closed,
-        created_at=now,
-        updated_at=now,
+        closed=closed,
+        meta=stage.metadata,
     )
-    repo.add(session, row)
-    pipeline.updated_at = now
+    pipeline.updated_at = utcnow()
     session.refresh(pipeline)
     return row
 
@@ -443,6 +505,7 @@ def update_stage(
             [s.label for s in live_stages(pipeline) if s.id != stage.id] + [label]
         )
         stage.label = label
+        stage_rules.define_time_properties(session, stage.id, label)
     if display_order is not None:
         stage.display_order = check_int32(display_order, "displayOrder")
     if metadata is not None:
@@ -451,7 +514,10 @@ def update_stage(
             "isClosed": "true" if stage.is_closed else "false",
             **metadata,
         }
-        stage.probability, stage.is_closed = _parse_metadata(merged, f"stage '{stage.label}'")
+        prob, closed = _parse_metadata(merged, f"stage '{stage.label}'")
+        rules = _stage_rules(session, metadata, prob, closed, stage, stage.label)
+        stage.probability, stage.is_closed = prob, closed
+        stage_rules.apply_rules(stage, rules)
     if archived is True:
         _archive_stage(session, stage)
     stage.updated_at = utcnow()
@@ -469,6 +535,7 @@ def sync_deals_with_stage(session: Session, stage: PipelineStage) -> None:
     """
     closed, won, lost = stage_outcome(stage)
     probability = stage.probability if stage.probability is not None else Decimal(0)
+    now = utcnow()
     repo.sync_deals_in_stage(
         session,
         stage.id,
@@ -478,8 +545,22 @@ def sync_deals_with_stage(session: Session, stage: PipelineStage) -> None:
             "hs_is_closed_won": (won, "true" if won else "false"),
             "hs_is_closed_lost": (lost, "true" if lost else "false"),
         },
-        utcnow(),
+        now,
     )
+    category = "CLOSED" if won else "OMIT" if closed else stage_rules.stage_forecast_category(stage)
+    repo.sync_deals_in_stage(
+        session,
+        stage.id,
+        {"hs_forecast_category": (category, category)},
+        now,
+        unless_set=None if closed else "hs_manual_forecast_category",
+    )
+    changed = []
+    for deal_id, amount, before in repo.projected_amounts_in_stage(session, stage.id):
+        after = None if amount is None else (amount * probability).quantize(CENT, ROUND_HALF_UP)
+        if after != before:
+            changed.append((deal_id, after, None if after is None else format_number(after)))
+    repo.set_projected_amounts(session, changed, now)
 
 
 def _archive_stage(session: Session, stage: PipelineStage) -> None:

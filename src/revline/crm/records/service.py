@@ -16,6 +16,7 @@ from revline.crm.associations.service import AssociationSpec, LinkedRecord
 from revline.crm.companies import rules as company_rules
 from revline.crm.contacts import rules as contact_rules
 from revline.crm.deals import rules as deal_rules
+from revline.crm.deals import service as deals
 from revline.crm.engagements import rules as engagement_rules
 from revline.crm.lifecycle import sync as lifecycle_sync
 from revline.crm.object_types import ObjectType
@@ -537,6 +538,8 @@ def after_store(
 ) -> None:
     """Rules that react to stored writes (owner routing, lifecycle events and sync), once per
     write call with every record it stored, after its associations exist."""
+    if ot.name == "deals":
+        deals.record_transitions(session, changes, at, source)
     routing.route(session, ot, changes, at, source)
     lifecycle_sync.after_store(session, ot, changes, at, source)
 

@@ -13,6 +13,8 @@ Create Date: 2026-11-22 19:00:00.000000
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -32,7 +34,7 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgre
 _AT = revline.kit.db.types.UTCDateTime(timezone=True)
 _NUM = revline.kit.db.types.Number()
 
-_DEAL_COLUMNS: list[tuple[str, sa.types.TypeEngine[object]]] = [
+_DEAL_COLUMNS: list[tuple[str, Any]] = [
     ("hs_forecast_probability", _NUM),
     ("hs_manual_forecast_category", sa.String(16)),
     ("hs_forecast_category", sa.String(16)),
@@ -153,6 +155,11 @@ def upgrade() -> None:
         sa.Column("last_run_at", _AT, nullable=True),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_scheduled_tasks")),
     )
+    # Closing a deal lost asks for a reason, as on stages created from now on.
+    op.execute(
+        "UPDATE pipeline_stages SET required_properties = '[\"closed_lost_reason\"]' "
+        "WHERE is_closed = true AND (probability IS NULL OR probability < 1)"
+    )
     _backfill()
 
 
@@ -203,7 +210,7 @@ def _backfill() -> None:
     }
     if not current:
         return
-    writes: dict[int, list[tuple[str, str | None, object, str, str | None, int | None]]] = {}
+    writes: dict[int, list[tuple[str, str | None, datetime, str, str | None, int | None]]] = {}
     rows = bind.execute(
         sa.select(
             history.c.record_id,
