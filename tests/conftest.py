@@ -26,6 +26,9 @@ from revline.kit.db import Database
 from revline.setup import upgrade_database
 
 PG_ADMIN_URL = os.environ.get("REVLINE_TEST_DATABASE_URL")
+# No test app runs the in-process worker unless it asks for one: a background thread writing
+# schedules and running jobs would make other tests' database state depend on timing.
+os.environ.setdefault("REVLINE_RUN_WORKER", "false")
 ENGINES = ["sqlite"] + (["postgresql"] if PG_ADMIN_URL else [])
 
 
@@ -91,7 +94,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 @pytest.fixture
 def settings(database: Database) -> Settings:
-    return Settings(database_url=database.url, auto_migrate=False)
+    return Settings(database_url=database.url, auto_migrate=False, run_worker=False)
 
 
 @pytest.fixture

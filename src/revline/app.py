@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -25,6 +29,7 @@ from revline.kit.db import Database
 from revline.lifecycle.endpoints import router as conversion_router
 from revline.logging import log_event
 from revline.setup import is_current, upgrade_database
+from revline.worker.runner import start_in_thread
 
 logger = logging.getLogger("revline.app")
 
@@ -40,7 +45,28 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         raise SystemExit("The database schema is not current; run `revline db upgrade` first.")
     log_event(logger, "app.ready", database=db.engine.url.render_as_string(hide_password=True))
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The embedded engine needs no other process: `revline serve` runs the jobs itself.
+        if not settings.worker_in_process:
+            yield
+            return
+        thread, stop = start_in_thread(
+            db,
+            settings.worker_poll_seconds,
+            lease=timedelta(seconds=settings.worker_lease_seconds),
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            # The job in hand may finish; one that does not is claimed again after its lease.
+            await asyncio.to_thread(thread.join, 30)
+            if thread.is_alive():
+                log_event(logger, "worker.stop_timeout", logging.WARNING)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Revline",
         version=__version__,
         description="Self-hosted CRM. The /crm/v3 and /crm/v4 paths follow HubSpot's public "

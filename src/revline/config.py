@@ -31,6 +31,19 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=10_000, ge=0, description="How long SQLite waits for a write lock."
     )
+    run_worker: bool | None = Field(
+        default=None,
+        description="Run the job worker inside `revline serve`. Default: on for SQLite, off "
+        "for PostgreSQL (where `revline worker run` processes do the work).",
+    )
+    worker_poll_seconds: float = Field(
+        default=2.0, gt=0, le=3600, description="How long an idle worker waits between polls."
+    )
+    worker_lease_seconds: int = Field(
+        default=600,
+        ge=10,
+        description="How long a claimed job belongs to its worker before another may take it.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -45,3 +58,8 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def worker_in_process(self) -> bool:
+        """Whether `revline serve` runs the worker loop itself."""
+        return self.is_sqlite if self.run_worker is None else self.run_worker

@@ -1,5 +1,5 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
-routing, demo."""
+routing, worker, jobs, demo."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from revline.cli import contacts as contacts_cli
 from revline.cli import duplicates as duplicates_cli
 from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import routing as routing_cli
+from revline.cli import worker as worker_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
 from revline.config import Settings
 from revline.errors import RevlineError
@@ -32,6 +33,8 @@ app.add_typer(lifecycle_cli.app, name="lifecycle")
 app.add_typer(contacts_cli.app, name="contacts")
 app.add_typer(duplicates_cli.app, name="duplicates")
 app.add_typer(routing_cli.app, name="routing")
+app.add_typer(worker_cli.app, name="worker")
+app.add_typer(worker_cli.jobs_app, name="jobs")
 
 
 @app.command()

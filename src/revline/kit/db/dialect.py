@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Executable,
     Float,
     Numeric,
+    Select,
     String,
     Table,
     and_,
@@ -20,6 +22,8 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.expression import TableClause
@@ -260,3 +264,34 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
         values[i] = converted
     params = list(zip(*values, strict=True))
     connection.exec_driver_sql(sql, params)
+
+
+# --- queues and locks -------------------------------------------------------------------
+
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def skip_locked(dialect: str, statement: _S) -> _S:
+    """``statement`` locking the rows it returns and passing over rows another transaction
+    holds (PostgreSQL ``FOR UPDATE SKIP LOCKED``), so concurrent claimers never wait on or
+    take the same row. SQLite has no row locks: its transactions start with ``BEGIN
+    IMMEDIATE``, which already makes each claimer the only writer until it commits."""
+    if dialect == "postgresql":
+        return statement.with_for_update(skip_locked=True)
+    return statement
+
+
+def insert_missing(dialect: str, table: Table, rows: Sequence[dict[str, Any]]) -> Executable:
+    """An INSERT of ``rows`` that leaves rows whose key already exists untouched (two
+    processes may both find a row missing and both insert it)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).values(list(rows)).on_conflict_do_nothing()
+
+
+def key_lock(dialect: str, key: str) -> Executable | None:
+    """A statement holding a lock on ``key`` until the transaction ends, so that a
+    check-then-insert on the key is not raced by another transaction (PostgreSQL advisory
+    lock). None on SQLite, whose writers are already serialised by ``BEGIN IMMEDIATE``."""
+    if dialect == "postgresql":
+        return select(func.pg_advisory_xact_lock(func.hashtextextended(literal(key, String), 0)))
+    return None
