@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from revline.crm import matching
+from revline.crm.money import service as money
 from revline.crm.pipelines import service as pipelines
 from revline.crm.records.context import WriteContext
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-
 
 def prepare(ctx: WriteContext) -> None:
+    _stage_rules(ctx)
+    # Last: the money rules read the closed flag and probability the stage rules set.
+    money.apply_to_deal(ctx)
+
+
+def _stage_rules(ctx: WriteContext) -> None:
     if ctx.creating or "dealname" in ctx.values:
         ctx.values.update(matching.deal_keys(ctx.effective("dealname")))
-    currency = ctx.values.get("deal_currency_code")
-    if isinstance(currency, str):
-        currency = currency.strip().upper()
-        ctx.values["deal_currency_code"] = currency
-        if not _CURRENCY.match(currency):
-            ctx.problem(
-                "deal_currency_code",
-                "INVALID_CURRENCY",
-                f"'{currency}' is not an ISO 4217 currency code",
-            )
+    money.check_deal_currency(ctx)
 
     touched = ctx.creating or "pipeline" in ctx.values or "dealstage" in ctx.values
     if not touched:
