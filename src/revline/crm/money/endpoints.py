@@ -72,7 +72,7 @@ def create_rates(
 def import_rates(
     request: Request,
     principal: CurrentPrincipal,
-    body: Annotated[bytes, Body(media_type="text/csv")],
+    body: Annotated[bytes, Body(media_type="text/csv")] = b"",
 ) -> dict[str, Any]:
     """Load a CSV of rates (currency,effective_from,rate): all rows or none."""
     with unit_of_work(request) as session:
