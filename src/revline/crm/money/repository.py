@@ -85,7 +85,8 @@ def list_rates(
 
 
 def get_rate(session: Session, rate_id: int) -> ExchangeRate | None:
-    return session.get(ExchangeRate, rate_id)
+    # Rates are written with Core statements: never answer a stale copy from the session.
+    return session.get(ExchangeRate, rate_id, populate_existing=True)
 
 
 def rates_on_days(session: Session, currency: str, days: Collection[date]) -> dict[date, int]:

@@ -310,7 +310,9 @@ def _parse_rate(raw: Any) -> Decimal:
     return value
 
 
-def _parse_rate_fields(fields: dict[str, Any], home: str) -> tuple[RateInput | None, list[Any]]:
+def _parse_rate_fields(
+    fields: dict[str, Any], home: str
+) -> tuple[RateInput | None, list[tuple[str, _FieldProblem]]]:
     """The input, or the (field, problem) pairs of everything wrong with it."""
     problems: list[tuple[str, _FieldProblem]] = []
     parsed: dict[str, Any] = {}
@@ -394,7 +396,7 @@ def create_rates(session: Session, body: Any, *, today: date | None = None) -> l
         where = "" if single else f"inputs[{i}]."
         context = {} if single else {"inputs": [str(i)]}
         if not isinstance(item, dict):
-            errors.append(ErrorDetail(f"{where}: not an object", "INVALID_INPUT", context))
+            errors.append(ErrorDetail(f"inputs[{i}]: not an object", "INVALID_INPUT", context))
             continue
         rate, problems = _parse_rate_fields(item, home)
         for name, problem in problems:
