@@ -260,6 +260,7 @@ def test_probability_override_and_forecast_categories(client: TestClient) -> Non
     def state(deal_id: str) -> dict[str, Any]:
         names = "hs_deal_stage_probability,hs_forecast_probability,hs_projected_amount,"
         names += "hs_forecast_category,hs_manual_forecast_category"
+        names += ",hs_projected_amount_in_home_currency"
         out: dict[str, Any] = client.get(
             f"/crm/v3/objects/deals/{deal_id}", params={"properties": names}
         ).json()["properties"]
@@ -275,6 +276,7 @@ def test_probability_override_and_forecast_categories(client: TestClient) -> Non
         "hs_projected_amount": "400",
         "hs_forecast_category": "PIPELINE",
         "hs_manual_forecast_category": None,
+        "hs_projected_amount_in_home_currency": "400",
     }
     url = f"/crm/v3/objects/deals/{deal}"
     client.patch(url, json={"properties": {"hs_forecast_probability": "0.75"}})
@@ -309,6 +311,7 @@ def test_probability_override_and_forecast_categories(client: TestClient) -> Non
     assert resp.status_code == 200, resp.text
     assert state(other)["hs_forecast_category"] == "BEST_CASE"
     assert state(other)["hs_projected_amount"] == "50"
+    assert state(other)["hs_projected_amount_in_home_currency"] == "50"
     assert state(deal)["hs_forecast_category"] == "COMMIT"
     bad_meta = client.patch(
         "/crm/v3/pipelines/deals/default/stages/qualifiedtobuy",

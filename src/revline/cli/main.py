@@ -1,5 +1,5 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
-routing, worker, jobs, demo."""
+routing, worker, jobs, rates, currency, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from revline.auth import service as auth_service
 from revline.cli import contacts as contacts_cli
 from revline.cli import duplicates as duplicates_cli
 from revline.cli import lifecycle as lifecycle_cli
+from revline.cli import money as money_cli
 from revline.cli import routing as routing_cli
 from revline.cli import worker as worker_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
@@ -35,6 +36,8 @@ app.add_typer(duplicates_cli.app, name="duplicates")
 app.add_typer(routing_cli.app, name="routing")
 app.add_typer(worker_cli.app, name="worker")
 app.add_typer(worker_cli.jobs_app, name="jobs")
+app.add_typer(money_cli.rates_app, name="rates")
+app.add_typer(money_cli.currency_app, name="currency")
 
 
 @app.command()

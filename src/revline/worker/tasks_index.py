@@ -7,4 +7,7 @@ rather than leaving that package's jobs to fail one by one.
 
 from __future__ import annotations
 
-TASK_MODULES: tuple[str, ...] = ("revline.jobs.tasks",)
+TASK_MODULES: tuple[str, ...] = (
+    "revline.jobs.tasks",
+    "revline.crm.money.tasks",
+)

@@ -4,37 +4,27 @@ flags, forecast category, weighted amount, time in stage) are kept in step."""
 
 from __future__ import annotations
 
-import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from revline.crm import matching
 from revline.crm.deals import history
+from revline.crm.money import service as money
 from revline.crm.pipelines import service as pipelines
 from revline.crm.pipelines import stage_rules
 from revline.crm.properties.values import parse_datetime
 from revline.crm.records.context import WriteContext
 from revline.models import PipelineStage
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-CENT = Decimal("0.01")
-
 
 def prepare(ctx: WriteContext) -> None:
     if ctx.creating or "dealname" in ctx.values:
         ctx.values.update(matching.deal_keys(ctx.effective("dealname")))
-    currency = ctx.values.get("deal_currency_code")
-    if isinstance(currency, str):
-        currency = currency.strip().upper()
-        ctx.values["deal_currency_code"] = currency
-        if not _CURRENCY.match(currency):
-            ctx.problem(
-                "deal_currency_code",
-                "INVALID_CURRENCY",
-                f"'{currency}' is not an ISO 4217 currency code",
-            )
+    money.check_deal_currency(ctx)
     stage = _stage_rules(ctx)
     _forecast_fields(ctx, stage)
+    # Last: the money rules read the closed flag and probability the stage rules set.
+    money.apply_to_deal(ctx)
 
 
 def _stage_rules(ctx: WriteContext) -> PipelineStage | None:
@@ -125,15 +115,6 @@ def _enter_stage(ctx: WriteContext, previous: Any, stage_id: str) -> None:
     ctx.values["hs_v2_date_entered_current_stage"] = at
 
 
-def effective_probability(ctx: WriteContext) -> Decimal | None:
-    """The deal's own forecast probability when set, else its stage's."""
-    manual = ctx.effective("hs_forecast_probability")
-    if manual is not None:
-        return Decimal(manual)
-    stage_probability = ctx.effective("hs_deal_stage_probability")
-    return None if stage_probability is None else Decimal(stage_probability)
-
-
 def _forecast_fields(ctx: WriteContext, stage: PipelineStage | None) -> None:
     manual_probability = ctx.values.get("hs_forecast_probability")
     if isinstance(manual_probability, Decimal) and not Decimal(0) <= manual_probability <= 1:
@@ -173,9 +154,14 @@ def _forecast_fields(ctx: WriteContext, stage: PipelineStage | None) -> None:
         category = manual or stage_rules.stage_forecast_category(stage)
     ctx.values["hs_forecast_category"] = category
     amount = ctx.effective("amount")
-    probability = effective_probability(ctx)
-    ctx.values["hs_projected_amount"] = (
-        None
-        if amount is None or probability is None
-        else (Decimal(amount) * probability).quantize(CENT, ROUND_HALF_UP)
+    manual_p, stage_p = (
+        ctx.effective("hs_forecast_probability"),
+        ctx.effective("hs_deal_stage_probability"),
+    )
+    ctx.values["hs_projected_amount"] = money.projected_amount(
+        None if amount is None else Decimal(amount),
+        money.effective_probability(
+            None if manual_p is None else Decimal(manual_p),
+            None if stage_p is None else Decimal(stage_p),
+        ),
     )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import false, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from revline.crm.properties.values import format_number
 from revline.kit.db import UTCDateTime
 from revline.kit.validation import is_storable
 from revline.models import Deal, Pipeline, PipelineStage, PropertyHistory
@@ -104,13 +105,19 @@ def sync_deals_in_stage(
 
 def projected_amounts_in_stage(
     session: Session, stage_id: str
-) -> Sequence[tuple[int, Decimal | None, Decimal | None]]:
-    """(id, amount, weighted amount) of the live deals in the stage that follow the stage's
-    probability (no forecast probability of their own)."""
+) -> Sequence[tuple[int, Decimal | None, Decimal | None, Decimal | None, Decimal | None]]:
+    """(id, amount, weighted amount, home amount, weighted home amount) of the live deals in
+    the stage that follow the stage's probability (no forecast probability of their own)."""
     return [
-        (int(r[0]), r[1], r[2])
+        (int(r[0]), r[1], r[2], r[3], r[4])
         for r in session.execute(
-            select(Deal.id, Deal.amount, Deal.hs_projected_amount).where(
+            select(
+                Deal.id,
+                Deal.amount,
+                Deal.hs_projected_amount,
+                Deal.amount_in_home_currency,
+                Deal.hs_projected_amount_in_home_currency,
+            ).where(
                 Deal.dealstage == stage_id,
                 Deal.archived.is_(false()),
                 Deal.hs_forecast_probability.is_(None),
@@ -120,24 +127,25 @@ def projected_amounts_in_stage(
 
 
 def set_projected_amounts(
-    session: Session, values: Sequence[tuple[int, Decimal | None, str | None]], at: datetime
+    session: Session, values: Sequence[tuple[int, str, Decimal | None]], at: datetime
 ) -> None:
-    """Store new weighted amounts: (deal id, value, history text)."""
+    """Store new weighted amounts: (deal id, column, value), each with a history row."""
     if not values:
         return
-    session.execute(
-        update(Deal),
-        [{"id": i, "hs_projected_amount": v, "updated_at": at} for i, v, _ in values],
-    )
+    for column in {c for _, c, _ in values}:
+        session.execute(
+            update(Deal),
+            [{"id": i, column: v, "updated_at": at} for i, c, v in values if c == column],
+        )
     session.add_all(
         PropertyHistory(
             object_type="deals",
             record_id=i,
-            name="hs_projected_amount",
-            value=text,
+            name=column,
+            value=None if v is None else format_number(v),
             changed_at=at,
             source_type="CALCULATED",
         )
-        for i, _, text in values
+        for i, column, v in values
     )
     session.flush()

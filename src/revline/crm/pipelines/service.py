@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from revline.crm.money import service as money
 from revline.crm.pipelines import repository as repo
 from revline.crm.pipelines import stage_rules
 from revline.crm.properties.values import format_number
@@ -20,7 +21,6 @@ from revline.models import Pipeline, PipelineStage
 PIPELINE_OBJECT_TYPES = {"deals": "deals", "deal": "deals", "0-3": "deals"}
 
 DEFAULT_PIPELINE_ID = "default"
-CENT = Decimal("0.01")
 DEFAULT_STAGES: list[tuple[str, str, str, bool]] = [
     ("appointmentscheduled", "Appointment Scheduled", "0.2", False),
     ("qualifiedtobuy", "Qualified To Buy", "0.4", False),
@@ -555,11 +555,16 @@ def sync_deals_with_stage(session: Session, stage: PipelineStage) -> None:
         now,
         unless_set=None if closed else "hs_manual_forecast_category",
     )
-    changed = []
-    for deal_id, amount, before in repo.projected_amounts_in_stage(session, stage.id):
-        after = None if amount is None else (amount * probability).quantize(CENT, ROUND_HALF_UP)
+    changed: list[tuple[int, str, Decimal | None]] = []
+    for deal_id, amount, before, home, home_before in repo.projected_amounts_in_stage(
+        session, stage.id
+    ):
+        after = money.projected_amount(amount, probability)
         if after != before:
-            changed.append((deal_id, after, None if after is None else format_number(after)))
+            changed.append((deal_id, "hs_projected_amount", after))
+        home_after = money.projected_amount(home, probability)
+        if home_after != home_before:
+            changed.append((deal_id, "hs_projected_amount_in_home_currency", home_after))
     repo.set_projected_amounts(session, changed, now)
 
 
