@@ -209,6 +209,7 @@ def test_open_deals_use_todays_rate_closed_deals_their_close_date_rate(
         amount="1000",
         deal_currency_code="EUR",
         dealstage="closedlost",
+        closed_lost_reason="PRICE",
         closedate="2022-06-30",
     )
     assert home_of(client, lost) == ("1250", "0")

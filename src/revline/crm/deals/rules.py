@@ -90,7 +90,7 @@ def _check_required(ctx: WriteContext, stage: PipelineStage) -> None:
             ctx.problem(
                 name,
                 "REQUIRED_FOR_STAGE",
-                f"{name} is required to enter the stage '{stage.label}' ({stage.id})",
+                f"required to enter the stage '{stage.label}' ({stage.id})",
             )
 
 
