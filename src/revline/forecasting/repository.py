@@ -16,7 +16,6 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    distinct,
     false,
     func,
     literal,
@@ -266,13 +265,14 @@ def stage_outcomes(
 ) -> list[StageOutcomes]:
     """Per (pipeline, stage) entered: how many live deals that once entered it closed in
     [closed_from, closed_before), and how many of those were won (each deal counted once)."""
-    won = case((Deal.hs_is_closed_won == true(), Deal.id))
-    stmt = (
+    # Distinct (deal, stage) pairs first, then plain counts: cheaper than COUNT(DISTINCT),
+    # which sorts every joined row, and a deal that re-entered a stage still counts once.
+    entered = (
         select(
+            StageTransition.deal_id,
             StageTransition.to_pipeline,
             StageTransition.to_stage,
-            func.count(distinct(Deal.id)),
-            func.count(distinct(won)),
+            Deal.hs_is_closed_won.label("won"),
         )
         .join(Deal, Deal.id == StageTransition.deal_id)
         .where(
@@ -281,10 +281,17 @@ def stage_outcomes(
             Deal.closedate >= closed_from,
             Deal.closedate < closed_before,
         )
-        .group_by(StageTransition.to_pipeline, StageTransition.to_stage)
+        .distinct()
     )
     if pipeline is not None:
-        stmt = stmt.where(StageTransition.to_pipeline == pipeline)
+        entered = entered.where(StageTransition.to_pipeline == pipeline)
+    pairs = entered.subquery()
+    stmt = select(
+        pairs.c.to_pipeline,
+        pairs.c.to_stage,
+        func.count(),
+        func.coalesce(func.sum(case((pairs.c.won == true(), 1), else_=0)), 0),
+    ).group_by(pairs.c.to_pipeline, pairs.c.to_stage)
     return [StageOutcomes(p, s, int(c), int(w)) for p, s, c, w in session.execute(stmt)]
 
 
