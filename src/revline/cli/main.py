@@ -1,5 +1,5 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
-routing, worker, jobs, rates, currency, demo."""
+routing, worker, jobs, rates, currency, quotas, forecast, demo."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.table import Table
 from revline.auth import service as auth_service
 from revline.cli import contacts as contacts_cli
 from revline.cli import duplicates as duplicates_cli
+from revline.cli import forecast as forecast_cli
 from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import money as money_cli
 from revline.cli import routing as routing_cli
@@ -36,6 +37,8 @@ app.add_typer(duplicates_cli.app, name="duplicates")
 app.add_typer(routing_cli.app, name="routing")
 app.add_typer(worker_cli.app, name="worker")
 app.add_typer(worker_cli.jobs_app, name="jobs")
+app.add_typer(forecast_cli.quotas_app, name="quotas")
+app.add_typer(forecast_cli.app, name="forecast")
 app.add_typer(money_cli.rates_app, name="rates")
 app.add_typer(money_cli.currency_app, name="currency")
 

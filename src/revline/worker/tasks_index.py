@@ -10,4 +10,5 @@ from __future__ import annotations
 TASK_MODULES: tuple[str, ...] = (
     "revline.jobs.tasks",
     "revline.crm.money.tasks",
+    "revline.forecasting.tasks",
 )

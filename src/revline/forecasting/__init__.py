@@ -1,0 +1,1 @@
+"""Forecasting: quotas, the forecast of a month or quarter, daily snapshots and accuracy."""
