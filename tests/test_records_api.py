@@ -381,6 +381,9 @@ def test_create_with_every_builtin_property_type(client: TestClient) -> None:
         "description": "Line one\nLine two",
     }
 
+    # A deal in a currency other than the home one needs an exchange rate for it.
+    rate = {"currency": "EUR", "effectiveFrom": "2024-01-01", "rate": "0.9"}
+    assert client.post("/revline/v1/exchange-rates", json=rate).status_code == 201
     deal = create(
         client,
         "deals",

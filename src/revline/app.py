@@ -13,6 +13,7 @@ from revline.crm.associations.endpoints import router as associations_router
 from revline.crm.deals.endpoints import router as deals_router
 from revline.crm.duplicates.endpoints import router as duplicates_router
 from revline.crm.lifecycle.endpoints import router as lifecycle_router
+from revline.crm.money.endpoints import router as money_router
 from revline.crm.owners.endpoints import router as owners_router
 from revline.crm.pipelines.endpoints import router as pipelines_router
 from revline.crm.properties.endpoints import router as properties_router
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         duplicates_router,
         routing_router,
         deals_router,
+        money_router,
     ):
         app.include_router(router)
 

@@ -1,5 +1,5 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
-routing, demo."""
+routing, rates, currency, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from revline.auth import service as auth_service
 from revline.cli import contacts as contacts_cli
 from revline.cli import duplicates as duplicates_cli
 from revline.cli import lifecycle as lifecycle_cli
+from revline.cli import money as money_cli
 from revline.cli import routing as routing_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
 from revline.config import Settings
@@ -32,6 +33,8 @@ app.add_typer(lifecycle_cli.app, name="lifecycle")
 app.add_typer(contacts_cli.app, name="contacts")
 app.add_typer(duplicates_cli.app, name="duplicates")
 app.add_typer(routing_cli.app, name="routing")
+app.add_typer(money_cli.rates_app, name="rates")
+app.add_typer(money_cli.currency_app, name="currency")
 
 
 @app.command()

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,7 @@ from revline.auth import service as auth_service
 from revline.crm.associations import types as assoc_types
 from revline.crm.associations.service import AssociationSpec
 from revline.crm.lifecycle import settings as lifecycle_settings
+from revline.crm.money import service as money
 from revline.crm.object_types import (
     CALLS,
     COMPANIES,
@@ -61,6 +63,15 @@ def has_demo_data(session: Session) -> bool:
         auth_service.get_user_by_email(session, OwnerPlan(*o).email) is not None
         for o in _TEAM_OWNERS
     )
+
+
+def _demo_rates(today: date) -> list[money.RateInput]:
+    """One rate per foreign currency of the demo, in force since before its oldest deal."""
+    since = date(today.year - 3, 1, 1)
+    return [
+        money.RateInput("EUR", since, Decimal("0.92")),
+        money.RateInput("GBP", since, Decimal("0.79")),
+    ]
 
 
 def _spec(
@@ -161,6 +172,8 @@ def generate(
         contact.id = _create(session, CONTACTS, props, contact.steps, specs)
         ticker.tick()
 
+    # Deals in euros and pounds need rates to the home currency (USD) before they exist.
+    money.store_rates(session, _demo_rates(today), today=today)
     ticker = _Ticker(progress, "Deals", len(p.deals))
     for deal in p.deals:
         props = {**deal.props, "hubspot_owner_id": str(deal.company.owner.id)}

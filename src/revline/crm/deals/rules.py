@@ -4,37 +4,29 @@ flags, forecast category, weighted amount, time in stage) are kept in step."""
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from revline.crm import matching
 from revline.crm.deals import history
+from revline.crm.money import service as money
 from revline.crm.pipelines import service as pipelines
 from revline.crm.pipelines import stage_rules
 from revline.crm.properties.values import parse_datetime
 from revline.crm.records.context import WriteContext
 from revline.models import PipelineStage
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 CENT = Decimal("0.01")
 
 
 def prepare(ctx: WriteContext) -> None:
     if ctx.creating or "dealname" in ctx.values:
         ctx.values.update(matching.deal_keys(ctx.effective("dealname")))
-    currency = ctx.values.get("deal_currency_code")
-    if isinstance(currency, str):
-        currency = currency.strip().upper()
-        ctx.values["deal_currency_code"] = currency
-        if not _CURRENCY.match(currency):
-            ctx.problem(
-                "deal_currency_code",
-                "INVALID_CURRENCY",
-                f"'{currency}' is not an ISO 4217 currency code",
-            )
+    money.check_deal_currency(ctx)
     stage = _stage_rules(ctx)
     _forecast_fields(ctx, stage)
+    # Last: the money rules read the closed flag and probability the stage rules set.
+    money.apply_to_deal(ctx)
 
 
 def _stage_rules(ctx: WriteContext) -> PipelineStage | None:

@@ -1,0 +1,1 @@
+"""Money on deals: currencies, the home currency, exchange rates, recurring revenue."""
