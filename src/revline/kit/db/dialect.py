@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Float,
     Numeric,
@@ -260,3 +261,13 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
         values[i] = converted
     params = list(zip(*values, strict=True))
     connection.exec_driver_sql(sql, params)
+
+
+def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
+    """Whole seconds from ``start`` to ``end`` (timestamps), rounded to the nearest second.
+
+    Integers keep sums and averages of durations exact and equal on both engines."""
+    if dialect == "postgresql":
+        return cast(func.round(func.extract("epoch", end - start)), BigInteger)
+    # SQLite keeps UTC timestamps as text; julianday() reads them as fractional days.
+    return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), BigInteger)
