@@ -37,7 +37,7 @@ def _day(n: float) -> datetime:
 
 def _create(db: Database, props: dict[str, Any], at: datetime) -> str:
     with db.unit_of_work() as session:
-        return records.create_record(session, DEALS, props, now=at).id
+        return str(records.create_record(session, DEALS, props, now=at).id)
 
 
 def _move(db: Database, deal: str, stage: str, at: datetime) -> None:

@@ -12,9 +12,11 @@ from rich.table import Table
 
 from revline.auth import service as auth_service
 from revline.cli import contacts as contacts_cli
+from revline.cli import deals as deals_cli
 from revline.cli import duplicates as duplicates_cli
 from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import money as money_cli
+from revline.cli import pipelines as pipelines_cli
 from revline.cli import routing as routing_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
 from revline.config import Settings
@@ -35,6 +37,8 @@ app.add_typer(duplicates_cli.app, name="duplicates")
 app.add_typer(routing_cli.app, name="routing")
 app.add_typer(money_cli.rates_app, name="rates")
 app.add_typer(money_cli.currency_app, name="currency")
+app.add_typer(pipelines_cli.app, name="pipelines")
+app.add_typer(deals_cli.app, name="deals")
 
 
 @app.command()
