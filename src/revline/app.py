@@ -11,6 +11,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from revline import __version__
+from revline.analytics.endpoints import router as analytics_router
 from revline.api import PathQuirksMiddleware, install_error_handlers
 from revline.config import Settings
 from revline.crm.associations.endpoints import router as associations_router
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         deals_router,
         money_router,
         forecasting_router,
+        analytics_router,
     ):
         app.include_router(router)
 

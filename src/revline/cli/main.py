@@ -12,10 +12,12 @@ from rich.table import Table
 
 from revline.auth import service as auth_service
 from revline.cli import contacts as contacts_cli
+from revline.cli import deals as deals_cli
 from revline.cli import duplicates as duplicates_cli
 from revline.cli import forecast as forecast_cli
 from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import money as money_cli
+from revline.cli import pipelines as pipelines_cli
 from revline.cli import routing as routing_cli
 from revline.cli import worker as worker_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
@@ -41,6 +43,8 @@ app.add_typer(forecast_cli.quotas_app, name="quotas")
 app.add_typer(forecast_cli.app, name="forecast")
 app.add_typer(money_cli.rates_app, name="rates")
 app.add_typer(money_cli.currency_app, name="currency")
+app.add_typer(pipelines_cli.app, name="pipelines")
+app.add_typer(deals_cli.app, name="deals")
 
 
 @app.command()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Executable,
     Float,
@@ -295,3 +296,13 @@ def key_lock(dialect: str, key: str) -> Executable | None:
     if dialect == "postgresql":
         return select(func.pg_advisory_xact_lock(func.hashtextextended(literal(key, String), 0)))
     return None
+
+
+def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
+    """Whole seconds from ``start`` to ``end`` (timestamps), rounded to the nearest second.
+
+    Integers keep sums and averages of durations exact and equal on both engines."""
+    if dialect == "postgresql":
+        return cast(func.round(func.extract("epoch", end - start)), BigInteger)
+    # SQLite keeps UTC timestamps as text; julianday() reads them as fractional days.
+    return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), BigInteger)

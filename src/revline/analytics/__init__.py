@@ -1,0 +1,1 @@
+"""Pipeline health and stuck deals, read from deals and their stage transitions."""
