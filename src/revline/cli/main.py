@@ -13,6 +13,7 @@ from rich.table import Table
 from revline.auth import service as auth_service
 from revline.cli import contacts as contacts_cli
 from revline.cli import duplicates as duplicates_cli
+from revline.cli import imports as imports_cli
 from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import routing as routing_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
@@ -32,6 +33,7 @@ app.add_typer(lifecycle_cli.app, name="lifecycle")
 app.add_typer(contacts_cli.app, name="contacts")
 app.add_typer(duplicates_cli.app, name="duplicates")
 app.add_typer(routing_cli.app, name="routing")
+app.add_typer(imports_cli.app, name="import")
 
 
 @app.command()
