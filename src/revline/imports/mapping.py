@@ -144,15 +144,18 @@ class Mapping(_Strict):
         known = {s.id for s in self.pipeline.stages}
         for value, stage in self.stage.values.items():
             if stage not in known:
-                raise ValueError(f"stage.values.{value} names stage '{stage}', not in pipeline")
+                raise ValueError(
+                    f"stage.values.{value}: names stage '{stage}', which the pipeline lacks"
+                )
         for stage in self.stage.dates:
             if stage not in known:
-                raise ValueError(f"stage.dates names stage '{stage}', not in pipeline")
+                raise ValueError(f"stage.dates.{stage}: names a stage the pipeline lacks")
         for name, spec in self.deals.properties.items():
             for stage in spec.stages or []:
                 if stage not in known:
                     raise ValueError(
-                        f"deals.properties.{name}.stages names stage '{stage}', not in pipeline"
+                        f"deals.properties.{name}.stages: names stage '{stage}', "
+                        "which the pipeline lacks"
                     )
         return self
 
@@ -191,6 +194,9 @@ def parse_mapping(data: Any) -> Mapping:
         first = exc.errors()[0]
         key = _where(tuple(first["loc"]))
         message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"] and ": " in message:
+            # Checks across keys say which key they are about first.
+            key, message = message.split(": ", 1)
         if first["type"] == "extra_forbidden":
             message = "unknown key"
         elif first["type"] == "missing":
