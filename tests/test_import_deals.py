@@ -40,7 +40,10 @@ runner = CliRunner(env={"COLUMNS": "200", "REVLINE_DATABASE_URL": None})
 
 # --- a small hand-made file -----------------------------------------------------------------
 
-HEADER = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value,lost_reason"
+HEADER = (
+    "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,"
+    "close_value,lost_reason"
+)
 ROWS = [
     "D1,Ann Lee,GTXPro,Acme,Won,2017-01-01,2017-02-15,5000,",  # 2: alias, 45 days engaging
     "D2,Ann Lee,MG Special,Betasoloin,Lost,2017-01-10,2017-01-20,0,PRICE",  # 3
