@@ -1,5 +1,5 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
-routing, worker, jobs, rates, currency, quotas, forecast, demo."""
+routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, demo."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from revline.cli import contacts as contacts_cli
 from revline.cli import deals as deals_cli
 from revline.cli import duplicates as duplicates_cli
 from revline.cli import forecast as forecast_cli
+from revline.cli import imports as imports_cli
 from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import money as money_cli
 from revline.cli import pipelines as pipelines_cli
@@ -45,6 +46,7 @@ app.add_typer(money_cli.rates_app, name="rates")
 app.add_typer(money_cli.currency_app, name="currency")
 app.add_typer(pipelines_cli.app, name="pipelines")
 app.add_typer(deals_cli.app, name="deals")
+app.add_typer(imports_cli.app, name="import")
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""Importing records from files: mapping files, planning, loading."""
