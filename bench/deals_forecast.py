@@ -360,10 +360,14 @@ QUERIES: list[tuple[str, str, Json]] = [
 ]
 
 
-def measure(base_url: str, token: str, owner: int, runs: int, warmup: int) -> Json:
+def measure(
+    base_url: str, token: str, owner: int, runs: int, warmup: int, only: Sequence[str]
+) -> Json:
     out: Json = {}
     with api_client(base_url, token) as client:
         for name, path, params in QUERIES:
+            if only and not any(part in name for part in only):
+                continue
             params = {k: (str(owner) if v == "OWNER" else v) for k, v in params.items()}
             for _ in range(warmup):
                 first = client.get(path, params=params)
@@ -394,7 +398,7 @@ def run_engine(url: str, args: argparse.Namespace, revline: Path, workdir: Path)
     owner = _busiest_owner(url)
     server = Server(revline, url, workdir / "server.log")
     try:
-        timings = measure(server.base_url, token.strip(), owner, args.runs, args.warmup)
+        timings = measure(server.base_url, token.strip(), owner, args.runs, args.warmup, args.only)
         memory = server.memory()
     finally:
         server.stop()
@@ -435,6 +439,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="measure only queries whose name holds one of these"
+    )
     parser.add_argument(
         "--pg-url",
         default=os.environ.get(
