@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -629,3 +630,58 @@ def test_maven_time_in_stage_comes_from_the_dates(maven: MavenLoad) -> None:
     history = maven.client.get(f"/revline/v1/deals/{found[0]['id']}/stage-history").json()
     engaging = next(s for s in history["stages"] if s["stageId"] == "maven_engaging")
     assert engaging["latestTimeInMs"] == str(132 * DAY_MS)
+
+
+def _fixed(value: Fraction, places: int) -> str:
+    """A fraction as the analytics API writes it: ``places`` decimals, halves up."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return str(exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+
+
+def test_maven_pipeline_health_and_forecast_match_the_csv(maven: MavenLoad) -> None:
+    """The manager's views over the loaded history agree with the CSV, computed above with
+    the standard library only."""
+    kpis = maven_kpis()
+    health = maven.client.get(
+        "/revline/v1/pipelines/maven/health", params={"from": "2016-10-01", "to": "2017-12-31"}
+    )
+    assert health.status_code == 200, health.text
+    totals = health.json()["totals"]
+    assert totals["won"]["count"] == kpis.per_stage["Won"]
+    assert totals["lost"]["count"] == kpis.per_stage["Lost"]
+    assert totals["winRate"] == _fixed(kpis.win_rate, 4)
+    assert totals["averageWonAmount"] == _fixed(kpis.average_won_value, 2)
+    assert totals["averageSalesCycleDays"] == _fixed(kpis.average_cycle_days, 1)
+    engaged = kpis.per_stage["Engaging"] + kpis.per_stage["Won"] + kpis.per_stage["Lost"]
+    assert totals["new"]["count"] == engaged  # prospects were created at import time (2018)
+    stages = {s["stageId"]: s for s in health.json()["stages"]}
+    assert stages["maven_engaging"]["entered"] == engaged
+    assert stages["maven_engaging"]["advanced"] == kpis.per_stage["Won"]
+    assert stages["maven_engaging"]["conversionRate"] == _fixed(
+        Fraction(kpis.per_stage["Won"], engaged), 4
+    )
+    assert stages["maven_prospecting"]["count"] == kpis.per_stage["Prospecting"]
+    assert stages["maven_engaging"]["count"] == kpis.per_stage["Engaging"]
+
+    # Closed won of 2017-Q2 per team (one team per manager), from the CSV.
+    teams = {}
+    with (MAVEN / "sales_teams.csv").open(newline="", encoding="utf-8") as handle:
+        for r in csv.DictReader(handle):
+            teams[r["sales_agent"]] = f"{r['regional_office']} / {r['manager']}"
+    expected: Counter[str] = Counter()
+    with (MAVEN / "sales_pipeline.csv").open(newline="", encoding="utf-8") as handle:
+        for r in csv.DictReader(handle):
+            if (
+                r["deal_stage"] == "Won"
+                and "2017-04-01" <= r["close_date"] < "2017-07-01"
+                and r["opportunity_id"] not in kpis.rejected
+            ):
+                expected[teams[r["sales_agent"]]] += int(r["close_value"])
+    forecast = maven.client.get(
+        "/revline/v1/forecast",
+        params={"period": "2017-Q2", "group_by": "team", "pipeline": "maven"},
+    )
+    assert forecast.status_code == 200, forecast.text
+    got = {g["label"]: g["closedWon"] for g in forecast.json()["groups"]}
+    assert got == {team: f"{value}.00" for team, value in expected.items()}
+    assert forecast.json()["total"]["closedWon"] == f"{sum(expected.values())}.00"
