@@ -40,6 +40,7 @@ from revline.demo.planning import (
     DEMO_SOURCE,
     FUNNEL,
     STAGE_IDS,
+    DealPlan,
     DemoPlan,
     DemoSummary,
     OwnerPlan,
@@ -51,6 +52,8 @@ from revline.demo.words import (
     _TEAM_OWNERS,
 )
 from revline.errors import Conflict
+from revline.forecasting import quotas
+from revline.forecasting import service as forecasting
 
 __all__ = ["FUNNEL", "DemoPlan", "DemoSummary", "generate", "has_demo_data", "plan"]
 
@@ -72,6 +75,20 @@ def _demo_rates(today: date) -> list[money.RateInput]:
         money.RateInput("EUR", since, Decimal("0.92")),
         money.RateInput("GBP", since, Decimal("0.79")),
     ]
+
+
+def _quotas(session: Session, deals: Sequence[DealPlan], today: date) -> None:
+    """A quarterly quota for every rep who closes deals: a tenth above the average quarter
+    of their last year of won business, rounded to thousands."""
+    year_ago = datetime.combine(today, datetime.min.time(), tzinfo=UTC).replace(year=today.year - 1)
+    won: Counter[int] = Counter()
+    for deal in deals:
+        if deal.outcome == "closedwon" and deal.closed is not None and deal.closed >= year_ago:
+            won[deal.company.owner.id] += deal.amount
+    period = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    for owner_id, amount in sorted(won.items()):
+        target = Decimal(round(amount / 4 * 1.1, -3))
+        quotas.set_quota(session, {"ownerId": str(owner_id), "period": period, "amount": target})
 
 
 def _spec(
@@ -199,6 +216,8 @@ def generate(
         ticker.tick()
 
     lifecycle_settings.update(session, lifecycle_settings.to_api(sync))
+    _quotas(session, p.deals, today)
+    forecasting.take_snapshots(session, today)
     return DemoSummary(
         seed=seed,
         today=today,
