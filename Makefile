@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint check bench-storage bench-scale clean
+.PHONY: demo serve test lint check bench-storage bench-scale bench-deals clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,9 @@ bench-storage: $(VENV)/.installed-dev
 
 bench-scale: $(VENV)/.installed-dev
 	$(BIN)/python bench/crm_scale.py
+
+bench-deals: $(VENV)/.installed-dev
+	$(BIN)/python bench/deals_forecast.py
 
 clean:
 	rm -rf $(VENV) revline-demo.db revline-demo.db-wal revline-demo.db-shm
