@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from revline.forecasting import service
-from revline.jobs.registry import Schedule, register_schedule, task
-from revline.kit.time import utcnow
+from revline.jobs.registry import Schedule, payload_day, register_schedule, task
 
 
 @task("forecast.snapshot")
 def snapshot(session: Session, payload: dict[str, Any]) -> None:
     """Store today's forecast of the current quarter and month. A payload may name the day
     (``{"today": "2026-11-03"}``) to replay a missed run; a rerun replaces the day's rows."""
-    day = payload.get("today")
-    today = date.fromisoformat(day) if isinstance(day, str) else utcnow().date()
-    service.take_snapshots(session, today)
+    service.take_snapshots(session, payload_day(payload))
 
 
 # Late in the UTC day, so the snapshot holds the day's changes.

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+from revline.kit.time import utcnow
 
 Handler = Callable[[Session, dict[str, Any]], None]
 
@@ -60,3 +62,10 @@ def handler_for(kind: str) -> Handler | None:
 
 def schedules() -> list[Schedule]:
     return sorted(_SCHEDULES.values(), key=lambda s: s.name)
+
+
+def payload_day(payload: dict[str, Any]) -> date:
+    """The day a daily job is for: ``{"today": "2026-03-01"}`` replays a missed day; without
+    it, today (UTC)."""
+    day = payload.get("today")
+    return date.fromisoformat(day) if isinstance(day, str) else utcnow().date()

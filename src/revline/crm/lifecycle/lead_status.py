@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from revline.crm.lifecycle import repository as repo
 from revline.crm.object_types import CONTACTS
 from revline.crm.properties import service as properties
 from revline.crm.properties.builtins import DEFAULT_LEAD_STATUS_GROUPS, LEAD_STATUS_GROUPS
 from revline.crm.properties.service import Catalog
+from revline.crm.settings import repository as workspace
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
 from revline.kit.time import utcnow
 from revline.kit.validation import check_text
@@ -53,7 +53,7 @@ def load_config(session: Session) -> LeadStatusConfig:
     cached = session.info.get(_CACHE)
     if isinstance(cached, LeadStatusConfig):
         return cached
-    stored = repo.get_setting(session, KEY)
+    stored = workspace.get_setting(session, KEY)
     if stored is None:
         config = LeadStatusConfig(dict(DEFAULT_LEAD_STATUS_GROUPS), frozenset({"UNQUALIFIED"}))
     else:
@@ -66,7 +66,7 @@ def load_config(session: Session) -> LeadStatusConfig:
 
 
 def _save(session: Session, config: LeadStatusConfig) -> None:
-    repo.put_setting(
+    workspace.put_setting(
         session,
         KEY,
         {"groups": config.groups, "reason_required": sorted(config.reason_required)},

@@ -4,7 +4,6 @@ set-based reads the sync rules need."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, false, func, select, update
@@ -13,25 +12,10 @@ from sqlalchemy.orm import Session
 from revline.crm.object_types import ObjectType
 from revline.crm.records import repository as records_repo
 from revline.kit.db.dialect import insert_many, json_with_key
-from revline.models import Association, LifecycleChange, WorkspaceSetting
+from revline.models import Association, LifecycleChange
 
 # Ids per IN (...) list: far below every engine's bound-parameter limit.
 _CHUNK = 500
-
-
-def get_setting(session: Session, key: str) -> dict[str, Any] | None:
-    row = session.get(WorkspaceSetting, key)
-    return None if row is None else dict(row.value)
-
-
-def put_setting(session: Session, key: str, value: dict[str, Any], at: datetime) -> None:
-    row = session.get(WorkspaceSetting, key)
-    if row is None:
-        session.add(WorkspaceSetting(key=key, value=value, updated_at=at))
-    else:
-        row.value = value
-        row.updated_at = at
-    session.flush()
 
 
 def insert_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:

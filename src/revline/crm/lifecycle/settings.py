@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from revline.crm.lifecycle import repository as repo
+from revline.crm.settings import repository as workspace
 from revline.errors import ErrorDetail, ValidationError
 from revline.kit.time import utcnow
 
@@ -35,7 +35,7 @@ def load(session: Session) -> LifecycleSettings:
     cached = session.info.get(_CACHE)
     if isinstance(cached, LifecycleSettings):
         return cached
-    stored = repo.get_setting(session, KEY) or {}
+    stored = workspace.get_setting(session, KEY) or {}
     settings = LifecycleSettings(**{k: bool(v) for k, v in stored.items() if k in _NAMES})
     session.info[_CACHE] = settings
     return settings
@@ -74,7 +74,7 @@ def update(session: Session, changes: Any) -> LifecycleSettings:
     if problems:
         raise ValidationError("Invalid lifecycle settings", errors=problems)
     settings = replace(load(session), **picked)
-    repo.put_setting(session, KEY, asdict(settings), utcnow())
+    workspace.put_setting(session, KEY, asdict(settings), utcnow())
     session.info[_CACHE] = settings
     return settings
 

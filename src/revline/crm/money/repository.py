@@ -13,7 +13,7 @@ from sqlalchemy import Table, and_, bindparam, delete, false, func, or_, select,
 from sqlalchemy.orm import Session
 
 from revline.kit.db.dialect import insert_many
-from revline.models import Deal, ExchangeRate, PropertyHistory, WorkspaceSetting
+from revline.models import Deal, ExchangeRate, PropertyHistory
 
 # Values per IN (...) list: far below every engine's bound-parameter limit.
 _CHUNK = 500
@@ -26,24 +26,6 @@ def _deals() -> Table:
 def _live() -> Any:
     # The literal "archived = false" lets the planners use the partial live indexes.
     return _deals().c.archived == false()
-
-
-# --- workspace settings ---------------------------------------------------------------------
-
-
-def get_setting(session: Session, key: str) -> dict[str, Any] | None:
-    row = session.get(WorkspaceSetting, key)
-    return None if row is None else dict(row.value)
-
-
-def put_setting(session: Session, key: str, value: dict[str, Any], at: datetime) -> None:
-    row = session.get(WorkspaceSetting, key)
-    if row is None:
-        session.add(WorkspaceSetting(key=key, value=value, updated_at=at))
-    else:
-        row.value = value
-        row.updated_at = at
-    session.flush()
 
 
 # --- exchange rates -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from revline.crm.money import repository as repo
 from revline.crm.properties.values import format_value
 from revline.crm.records.context import WriteContext
+from revline.crm.settings import repository as workspace
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
 from revline.kit.pagination import Page, paginate, parse_id
 from revline.kit.time import utcnow
@@ -183,7 +184,7 @@ def home_currency(session: Session) -> str:
     cached = session.info.get(_HOME_CACHE)
     if isinstance(cached, str):
         return cached
-    stored = repo.get_setting(session, _SETTING_KEY) or {}
+    stored = workspace.get_setting(session, _SETTING_KEY) or {}
     code = stored.get("home_currency")
     home = code if isinstance(code, str) else DEFAULT_HOME_CURRENCY
     session.info[_HOME_CACHE] = home
@@ -219,7 +220,7 @@ def set_home_currency(session: Session, code: Any) -> str:
             f"({listed}) and would have no exchange rate.",
             context={"homeCurrency": [new]},
         )
-    repo.put_setting(session, _SETTING_KEY, {"home_currency": new}, utcnow())
+    workspace.put_setting(session, _SETTING_KEY, {"home_currency": new}, utcnow())
     session.info[_HOME_CACHE] = new
     return new
 
@@ -669,7 +670,7 @@ def refresh_open_deals(session: Session, today: date) -> int:
     """Bring open deals to today's rates: recompute the open deals of every currency that got
     a newly effective rate since the last run (on the first run, of every currency with
     rates). Running it again the same day changes nothing. Returns how many deals changed."""
-    state = repo.get_setting(session, _REFRESH_KEY) or {}
+    state = workspace.get_setting(session, _REFRESH_KEY) or {}
     last: date | None = None
     if isinstance(state.get("last_run_on"), str):
         try:
@@ -685,7 +686,7 @@ def refresh_open_deals(session: Session, today: date) -> int:
     changed = recompute_deals(
         session, currencies, today=today, open_only=True, source_id="daily-refresh"
     )
-    repo.put_setting(session, _REFRESH_KEY, {"last_run_on": today.isoformat()}, utcnow())
+    workspace.put_setting(session, _REFRESH_KEY, {"last_run_on": today.isoformat()}, utcnow())
     return changed
 
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from revline.crm.money import service
-from revline.jobs.registry import Schedule, register_schedule, task
-from revline.kit.time import utcnow
+from revline.jobs.registry import Schedule, payload_day, register_schedule, task
 
 
 @task("money.refresh_open_deals")
 def refresh_open_deals(session: Session, payload: dict[str, Any]) -> None:
     """Convert open deals with the rates that took effect since the last run. A payload may
     name the day (``{"today": "2026-03-01"}``) to replay a missed run."""
-    day = payload.get("today")
-    today = date.fromisoformat(day) if isinstance(day, str) else utcnow().date()
-    service.refresh_open_deals(session, today)
+    service.refresh_open_deals(session, payload_day(payload))
 
 
 # Just after midnight UTC, when the day's new rates take effect.
