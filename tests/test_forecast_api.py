@@ -526,3 +526,55 @@ def test_snapshots_history_and_accuracy(database: Database, client: TestClient) 
     assert group["mostAccurate"] == "commit"
     assert body["total"]["mostAccurate"] == "commit"
     assert body["total"]["actual"] == "10000.00"
+
+
+def test_cached_win_rates_follow_every_change_to_the_deals_behind_them(
+    database: Database, client: TestClient
+) -> None:
+    """The win rates are cached per lookback window; any write to a deal closed in it (a
+    stage change, a close date moved out, archiving, restoring, even one stamped with an
+    older clock) changes the next answer."""
+    deals = []
+    for i in range(6):
+        deal = _deal(database, "2026-05-04T10:00:00", dealname=f"old {i}", amount="1000")
+        if i < 3:
+            _move(database, deal, f"2026-06-1{i}T10:00:00", dealstage="closedwon")
+        else:
+            _move(
+                database,
+                deal,
+                f"2026-06-1{i}T10:00:00",
+                dealstage="closedlost",
+                closed_lost_reason="PRICE",
+            )
+        deals.append(deal)
+
+    def rate() -> tuple[str, int, int]:
+        body = client.get("/revline/v1/forecast", params={"period": "2026-Q4"}).json()
+        found = next(r for r in body["winRates"] if r["stage"] == "appointmentscheduled")
+        return found["historicalRate"], found["sampleSize"], found["wonDeals"]
+
+    assert rate() == ("0.5000", 6, 3)
+    hits = forecasting.OUTCOMES_CACHE.hits
+    assert rate() == ("0.5000", 6, 3)
+    assert forecasting.OUTCOMES_CACHE.hits == hits + 1  # unchanged deals: served from cache
+
+    _move(database, deals[3], "2026-09-01T10:00:00", dealstage="closedwon")
+    assert rate() == ("0.6667", 6, 4)
+    with database.unit_of_work() as session:  # archiving does not touch updated_at
+        records.archive_record(session, DEALS, deals[0])
+    assert rate() == ("0.6000", 5, 3)
+    with database.unit_of_work() as session:
+        records.restore_record(session, DEALS, deals[0])
+    assert rate() == ("0.6667", 6, 4)
+    _move(database, deals[4], "2026-09-02T10:00:00", closedate="2024-01-01T00:00:00Z")
+    assert rate() == ("0.8000", 5, 4)
+    # A write whose clock is behind the latest update still changes the stamp.
+    _move(
+        database,
+        deals[1],
+        "2026-06-20T10:00:00",
+        dealstage="closedlost",
+        closed_lost_reason="PRICE",
+    )
+    assert rate() == ("0.6000", 5, 3)

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from revline.kit.db import Number
+from revline.kit.db.dialect import timestamp_number
 from revline.models import (
     Deal,
     ForecastSnapshot,
@@ -293,6 +294,26 @@ def stage_outcomes(
         func.coalesce(func.sum(case((pairs.c.won == true(), 1), else_=0)), 0),
     ).group_by(pairs.c.to_pipeline, pairs.c.to_stage)
     return [StageOutcomes(p, s, int(c), int(w)) for p, s, c, w in session.execute(stmt)]
+
+
+def closed_deals_stamp(
+    session: Session, *, closed_from: datetime, closed_before: datetime
+) -> tuple[Any, ...]:
+    """A fingerprint of every deal, archived ones too, whose close date is in
+    [closed_from, closed_before): their count, the sum of their ids, the latest and the sum of
+    their update times and the sum of the archived ones' ids. Any write that changes what
+    ``stage_outcomes`` reads of such a deal (its stage, close state or date: every deal write
+    sets ``updated_at``; archiving does not, but flips ``archived``) changes the fingerprint.
+    One range scan of ``ix_deals_closedate_stamp``, without visiting the table."""
+    dialect = session.get_bind().dialect.name
+    stmt = select(
+        func.count(),
+        func.coalesce(func.sum(Deal.id), 0),
+        func.max(Deal.updated_at),
+        func.sum(timestamp_number(dialect, Deal.updated_at)),
+        func.coalesce(func.sum(case((Deal.archived == true(), Deal.id), else_=0)), 0),
+    ).where(Deal.closedate >= closed_from, Deal.closedate < closed_before)
+    return tuple(session.execute(stmt).one())
 
 
 # --- snapshots ------------------------------------------------------------------------------

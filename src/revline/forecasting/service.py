@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from revline.errors import ErrorDetail, ValidationError
 from revline.forecasting import quotas
 from revline.forecasting import repository as repo
+from revline.forecasting.cache import StampedCache
 from revline.forecasting.periods import Period, month_of, parse_period, quarter_of
 from revline.forecasting.repository import DealBucket, GroupBy
 from revline.kit.pagination import parse_id
@@ -111,7 +112,7 @@ def win_rates(
     until = _midnight(period.start)
     outcomes = {
         (o.pipeline, o.stage): o
-        for o in repo.stage_outcomes(
+        for o in _stage_outcomes(
             session,
             closed_from=until - timedelta(days=lookback_days),
             closed_before=until,
@@ -144,6 +145,26 @@ def win_rates(
             )
         )
     return out
+
+
+# The stage outcomes read every transition of the deals closed in the lookback window (the
+# forecast's one expensive query), yet they change only when one of those deals does: cached
+# per database and inputs, validated on every call by the stamp of those deals.
+OUTCOMES_CACHE: StampedCache[list[repo.StageOutcomes]] = StampedCache(size=64)
+
+
+def _stage_outcomes(
+    session: Session, *, closed_from: datetime, closed_before: datetime, pipeline: str | None
+) -> list[repo.StageOutcomes]:
+    stamp = repo.closed_deals_stamp(session, closed_from=closed_from, closed_before=closed_before)
+    key = (str(session.get_bind().engine.url), closed_from, closed_before, pipeline)
+    return OUTCOMES_CACHE.get(
+        key,
+        stamp,
+        lambda: repo.stage_outcomes(
+            session, closed_from=closed_from, closed_before=closed_before, pipeline=pipeline
+        ),
+    )
 
 
 # --- the forecast ---------------------------------------------------------------------------

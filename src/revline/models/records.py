@@ -182,6 +182,10 @@ class Deal(RecordColumns, Base):
         _live("ix_deals_pipeline_stage_close", "pipeline", "dealstage", "closedate"),
         _live("ix_deals_owner_close", "hubspot_owner_id", "closedate"),
         _live("ix_deals_closedate", "closedate"),
+        # Over every deal, archived too: the forecast's win-rate cache fingerprints the deals
+        # closed in its lookback window (count, ids, update times, archived ids) from this
+        # index alone, so archiving or restoring one of them changes the stamp.
+        Index("ix_deals_closedate_stamp", "closedate", "updated_at", "archived", "id"),
         _live("ix_deals_created_at", "created_at"),
         _live("ix_deals_name_key", "revline_name_key"),
     )

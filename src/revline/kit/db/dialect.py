@@ -306,3 +306,12 @@ def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
         return cast(func.round(func.extract("epoch", end - start)), BigInteger)
     # SQLite keeps UTC timestamps as text; julianday() reads them as fractional days.
     return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), BigInteger)
+
+
+def timestamp_number(dialect: str, column: Any) -> ColumnElement[Any]:
+    """A number that moves with a timestamp, for sums that fingerprint rows (cache stamps):
+    seconds since the epoch on PostgreSQL (exact to the microsecond); on SQLite, which keeps
+    timestamps as text, the fractional day number of ``julianday()`` (exact to ~20 µs)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", column)
+    return func.julianday(column)
