@@ -392,7 +392,13 @@ def measure(
 
 
 def run_engine(url: str, args: argparse.Namespace, revline: Path, workdir: Path) -> Json:
-    facts = load(url, args.deals, args.seed)
+    if args.reuse:
+        db = Database(url)
+        upgrade_database(db)  # a kept database gets the migrations added since it was loaded
+        db.dispose()
+        facts: Json = {"reused": True}
+    else:
+        facts = load(url, args.deals, args.seed)
     print(f"  loaded {json.dumps(facts)}", flush=True)
     token = run_cli(revline, ["tokens", "create", "--name", "bench"], url).strip().splitlines()[-1]
     owner = _busiest_owner(url)
@@ -448,6 +454,12 @@ def main() -> None:
             "REVLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
         ),
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the PostgreSQL database (its URL is printed)"
+    )
+    parser.add_argument(
+        "--reuse", default=None, help="measure this already loaded PostgreSQL database (URL)"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/deals_forecast.json"))
     args = parser.parse_args()
     revline = Path(sys.executable).parent / "revline"
@@ -473,12 +485,17 @@ def main() -> None:
                 report["results"][engine] = run_engine(
                     f"sqlite:///{work / 'deals.db'}", args, revline, work
                 )
+            elif args.reuse:
+                report["results"][engine] = run_engine(args.reuse, args, revline, work)
             else:
                 url, drop = pg_scratch(args.pg_url)
                 try:
                     report["results"][engine] = run_engine(url, args, revline, work)
                 finally:
-                    drop()
+                    if args.keep:
+                        print(f"  kept {url}", flush=True)
+                    else:
+                        drop()
     report["total_s"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
