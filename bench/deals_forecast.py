@@ -398,7 +398,13 @@ def measure(
 
 
 def run_engine(url: str, args: argparse.Namespace, revline: Path, workdir: Path) -> Json:
-    facts = load(url, args.deals, args.seed)
+    if args.reuse and url == args.reuse:
+        db = Database(url)
+        upgrade_database(db)  # a kept database gets the migrations added since it was loaded
+        db.dispose()
+        facts: Json = {"reused": True}
+    else:
+        facts = load(url, args.deals, args.seed)
     print(f"  loaded {json.dumps(facts)}", flush=True)
     token = run_cli(revline, ["tokens", "create", "--name", "bench"], url).strip().splitlines()[-1]
     owner = _busiest_owner(url)
@@ -454,10 +460,13 @@ def main() -> None:
             "REVLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
         ),
     )
-    parser.add_argument("--out", type=Path, default=Path("bench/results/deals_forecast.json"))
     parser.add_argument(
-        "--keep", action="store_true", help="keep the PostgreSQL database (for EXPLAIN ANALYZE)"
+        "--keep", action="store_true", help="keep the PostgreSQL database (its URL is printed)"
     )
+    parser.add_argument(
+        "--reuse", default=None, help="measure this already loaded PostgreSQL database (URL)"
+    )
+    parser.add_argument("--out", type=Path, default=Path("bench/results/deals_forecast.json"))
     args = parser.parse_args()
     revline = Path(sys.executable).parent / "revline"
     report: Json = {
@@ -482,13 +491,15 @@ def main() -> None:
                 report["results"][engine] = run_engine(
                     f"sqlite:///{work / 'deals.db'}", args, revline, work
                 )
+            elif args.reuse:
+                report["results"][engine] = run_engine(args.reuse, args, revline, work)
             else:
                 url, drop = pg_scratch(args.pg_url)
                 try:
                     report["results"][engine] = run_engine(url, args, revline, work)
                 finally:
                     if args.keep:
-                        print(f"  kept {make_url(url).database}", flush=True)
+                        print(f"  kept {url}", flush=True)
                     else:
                         drop()
     report["total_s"] = round(time.perf_counter() - started, 1)

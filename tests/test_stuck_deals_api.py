@@ -16,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from revline.analytics import repository as analytics_repo
 from revline.analytics import service as analytics
 from revline.analytics.schemas import stuck_deals_out
 from revline.auth import service as auth_service
@@ -25,6 +27,7 @@ from revline.crm.object_types import DEALS
 from revline.crm.records import service as records
 from revline.errors import ValidationError
 from revline.kit.db import Database
+from revline.models import Deal
 
 B = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -258,3 +261,61 @@ def test_the_endpoint(client: TestClient, database: Database) -> None:
     assert client.get("/revline/v1/deals/stuck", params={"limit": "0"}).status_code == 400
     assert client.get("/revline/v1/deals/stuck", params={"owner": "me"}).status_code == 400
     assert client.get("/revline/v1/deals/stuck", params={"pipeline": "x"}).status_code == 400
+
+
+def _won_deal(database: Database, name: str) -> str:
+    with database.unit_of_work() as session:
+        return str(session.scalar(select(Deal.id).where(Deal.dealname == name)))
+
+
+def _learnt(database: Database) -> dict[str, Any]:
+    body = _stuck(database)
+    return {t["stageId"]: (t["days"], t["sampleSize"]) for t in body["thresholds"]}
+
+
+def test_learnt_thresholds_are_reused_until_a_won_deal_changes(
+    database: Database,
+    client: TestClient,
+    deals: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    computed: list[str] = []
+    compute = analytics_repo.won_stay_percentiles
+
+    def counting(session: Any, pipeline_id: str, stage_ids: Any) -> Any:
+        computed.append(pipeline_id)
+        return compute(session, pipeline_id, stage_ids)
+
+    monkeypatch.setattr(analytics_repo, "won_stay_percentiles", counting)
+    first = _learnt(database)
+    assert first["appointmentscheduled"] == ("5.0", 6)
+    assert _learnt(database) == first
+    assert computed == ["default"]  # the second answer came from the cache
+
+    # W6 (10 days in appointmentscheduled) is reopened: it no longer teaches anything.
+    _move(
+        database,
+        _won_deal(database, "W6"),
+        {"dealstage": "contractsent"},
+        datetime(2026, 2, 1, tzinfo=UTC),
+    )
+    assert _learnt(database)["appointmentscheduled"] == ("4.0", 5)
+    assert computed == ["default", "default"]
+
+    # Won again, with a stay of 1 day in contractsent, then archived: gone again.
+    w6 = _won_deal(database, "W6")
+    _move(database, w6, {"dealstage": "closedwon"}, datetime(2026, 2, 2, tzinfo=UTC))
+    assert _learnt(database)["appointmentscheduled"] == ("5.0", 6)
+    assert client.delete(f"/crm/v3/objects/deals/{w6}").status_code == 204
+    assert _learnt(database)["appointmentscheduled"] == ("4.0", 5)
+
+
+def test_a_backdated_reopening_of_a_won_deal_is_seen(
+    database: Database, deals: dict[str, str]
+) -> None:
+    assert _learnt(database)["appointmentscheduled"] == ("5.0", 6)
+    # Dated before W6's last update (as an import replays history): the latest update time
+    # of the won deals stays the same; their count and sums change.
+    w5 = _won_deal(database, "W5")
+    _move(database, w5, {"dealstage": "contractsent"}, datetime(2026, 1, 7, tzinfo=UTC))
+    assert _learnt(database)["appointmentscheduled"] == ("4.0", 5)

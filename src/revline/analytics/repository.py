@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     and_,
     case,
     exists,
@@ -175,50 +174,70 @@ def stage_deals(
     ]
 
 
-_ENDED = aliased(StageTransition, name="ended")
-
-
-def _ended_stays(session: Session, conds: Sequence[ColumnElement[bool]]) -> Select[str | None, int]:
-    """Stays ended by a transition matching ``conds`` (on the alias ``ended`` and ``Deal``):
-    the stage left and the stay's length in seconds."""
-    ended = _ENDED
-    before = aliased(StageTransition)
-    # The stay began at the deal's previous transition (the id breaks ties of equal times).
-    began = (
+def _previous_change(deal_id: Any, changed_at: Any, ident: Any) -> ColumnElement[Any]:
+    """The time of the deal's transition just before (``changed_at``, ``ident``): a correlated
+    ``MAX`` on the ``(deal_id, changed_at, id)`` index (the id breaks ties of equal times)."""
+    before = aliased(StageTransition, name="before")
+    return (
         select(func.max(before.changed_at))
         .where(
-            before.deal_id == ended.deal_id,
+            before.deal_id == deal_id,
             or_(
-                before.changed_at < ended.changed_at,
-                and_(before.changed_at == ended.changed_at, before.id < ended.id),
+                before.changed_at < changed_at,
+                and_(before.changed_at == changed_at, before.id < ident),
             ),
         )
         .scalar_subquery()
     )
-    return (
-        select(
-            ended.from_stage.label("stage"),
-            seconds_between(_dialect(session), began, ended.changed_at).label("secs"),
-        )
-        .join(Deal, Deal.id == ended.deal_id)
-        .where(ended.from_stage.is_not(None), *conds)
-    )
+
+
+def _deal_is(deal_id: ColumnElement[int], owner_id: int | None) -> ColumnElement[bool]:
+    """The deal is live (and the owner's). Deals are never deleted, only archived, so without
+    an owner "live" is "not among the archived ids": a probe of the small partial index of
+    archived ids instead of a join with every live deal."""
+    if owner_id is None:
+        return ~exists().where(Deal.id == deal_id, Deal.archived == true())
+    return deal_id.in_(select(Deal.id).where(*_live(owner_id)))
 
 
 def stage_stays(
     session: Session, pipeline_id: str, owner_id: int | None, start: datetime, end: datetime
 ) -> list[StageStays]:
     """Per stage of the pipeline: the stays that ended in ``[start, end)``, their total and
-    their middle value(s), ranked in the database."""
-    stays = _ended_stays(
-        session,
-        [
-            _ENDED.from_pipeline == pipeline_id,
-            _ENDED.changed_at >= start,
-            _ENDED.changed_at < end,
-            *_live(owner_id),
-        ],
-    ).subquery("stays")
+    their middle value(s), ranked in the database.
+
+    A stay began at the deal's previous transition. ``LAG`` over the window's transitions
+    (every pipeline's: the previous one may be of another) finds it in one sorted pass; only a
+    deal's first transition in the window, whose previous one is older, needs the index probe
+    (``COALESCE`` evaluates it only then)."""
+    t = aliased(StageTransition, name="t")
+    seq = (
+        select(
+            t.deal_id,
+            t.id,
+            t.changed_at,
+            t.from_pipeline,
+            t.from_stage,
+            func.lag(t.changed_at)
+            .over(partition_by=t.deal_id, order_by=(t.changed_at, t.id))
+            .label("prev"),
+        )
+        .where(t.changed_at >= start, t.changed_at < end)
+        .subquery("seq")
+    )
+    began = func.coalesce(seq.c.prev, _previous_change(seq.c.deal_id, seq.c.changed_at, seq.c.id))
+    stays = (
+        select(
+            seq.c.from_stage.label("stage"),
+            seconds_between(_dialect(session), began, seq.c.changed_at).label("secs"),
+        )
+        .where(
+            seq.c.from_pipeline == pipeline_id,
+            seq.c.from_stage.is_not(None),
+            _deal_is(seq.c.deal_id, owner_id),
+        )
+        .subquery("stays")
+    )
     ranked = select(
         stays.c.stage,
         stays.c.secs,
@@ -250,53 +269,141 @@ def stage_entries(
 ) -> list[StageEntries]:
     """Per open stage: the deals that entered it in ``[start, end)`` (once each, at their
     first entry in the window) and how many of them later entered a stage of a higher rank
-    (a later open stage, or a won stage). Stages missing from ``ranks`` never count."""
-    entry = aliased(StageTransition, name="entry")
+    (a later open stage, or a won stage). Stages missing from ``ranks`` never count.
+
+    One pass over the deal's transitions into the pipeline from ``start`` on, newest first:
+    a running ``MAX`` of the ranks before each row is the best rank entered strictly after it
+    in (time, id) order; the ``MIN`` of that over the row's equal times keeps only those
+    strictly later in time (the last of equal times sees no peer; the maximum only shrinks as
+    time goes on). For a (deal, stage) the best rank after its first entry is then the
+    ``MAX`` over its entries in the window."""
+    t = aliased(StageTransition, name="t")
+    rank = case(ranks, value=t.to_stage, else_=-1)
+    after_row = (
+        select(
+            t.deal_id,
+            t.to_stage,
+            t.changed_at,
+            func.max(rank)
+            .over(
+                partition_by=t.deal_id,
+                order_by=(t.changed_at.desc(), t.id.desc()),
+                rows=(None, -1),
+            )
+            .label("best"),
+        )
+        .where(t.to_pipeline == pipeline_id, t.changed_at >= start)
+        .subquery("after_row")
+    )
+    # -2: nothing later at all, below every rank (unknown stages are -1).
+    after_time = select(
+        after_row.c.deal_id,
+        after_row.c.to_stage,
+        after_row.c.changed_at,
+        func.min(func.coalesce(after_row.c.best, -2))
+        .over(partition_by=(after_row.c.deal_id, after_row.c.changed_at))
+        .label("best"),
+    ).subquery("after_time")
     entries = (
         select(
-            entry.deal_id.label("deal_id"),
-            entry.to_stage.label("stage"),
-            func.min(entry.changed_at).label("entered"),
+            after_time.c.to_stage.label("stage"),
+            func.max(after_time.c.best).label("best"),
         )
-        .join(Deal, Deal.id == entry.deal_id)
         .where(
-            entry.to_pipeline == pipeline_id,
-            entry.to_stage.in_([s for s, r in ranks.items() if r != WON_RANK]),
-            entry.changed_at >= start,
-            entry.changed_at < end,
-            *_live(owner_id),
+            after_time.c.changed_at < end,
+            after_time.c.to_stage.in_([s for s, r in ranks.items() if r != WON_RANK]),
+            _deal_is(after_time.c.deal_id, owner_id),
         )
-        .group_by(entry.deal_id, entry.to_stage)
+        .group_by(after_time.c.deal_id, after_time.c.to_stage)
         .subquery("entries")
     )
-    later = aliased(StageTransition, name="later")
-    moved_on = exists().where(
-        later.deal_id == entries.c.deal_id,
-        later.to_pipeline == pipeline_id,
-        later.changed_at > entries.c.entered,
-        case(ranks, value=later.to_stage, else_=-1) > case(ranks, value=entries.c.stage, else_=-1),
-    )
+    moved_on = entries.c.best > case(ranks, value=entries.c.stage, else_=-1)
     query = select(entries.c.stage, func.count(), func.sum(case((moved_on, 1), else_=0))).group_by(
         entries.c.stage
     )
     return [StageEntries(str(r[0]), _n(r[1]), _n(r[2])) for r in session.execute(query).all()]
 
 
-def won_stay_percentiles(session: Session, stages: dict[str, str]) -> list[StagePercentile]:
-    """Per stage (id -> pipeline id): the number of stays in it by deals of its pipeline that
-    are now closed won, and the 75th percentile of their lengths by nearest rank (the value at
-    1-based position ceil(0.75 n) = (3n + 3) div 4 in ascending order)."""
-    if not stages:
+@dataclass(frozen=True)
+class WonStamp:
+    """What the won-stay percentiles of a pipeline are computed from, in a few numbers: its
+    closed-won deals (archived ones included), how many are archived, the sum of their ids,
+    the latest and the sum of their update times (whole seconds from the epoch). A change of
+    a stay changes a transition, which is only ever written with an update of its deal."""
+
+    count: int
+    archived: int
+    id_sum: int
+    updated_max: datetime | None
+    updated_sum: int
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def won_stamps(session: Session, pipeline_ids: Sequence[str]) -> dict[str, WonStamp]:
+    """Per pipeline, the stamp of its closed-won deals: one range of the partial index of won
+    deals per pipeline, read without visiting the table."""
+    if not pipeline_ids:
+        return {}
+    epoch = literal(_EPOCH, UTCDateTime())
+    query = (
+        select(
+            Deal.pipeline,
+            func.count(),
+            func.sum(case((Deal.archived == true(), 1), else_=0)),
+            func.sum(Deal.id),
+            func.max(Deal.updated_at),
+            func.sum(seconds_between(_dialect(session), epoch, Deal.updated_at)),
+        )
+        .where(Deal.hs_is_closed_won == true(), Deal.pipeline.in_(list(pipeline_ids)))
+        .group_by(Deal.pipeline)
+    )
+    return {
+        str(r[0]): WonStamp(_n(r[1]), _n(r[2]), _n(r[3]), r[4], _n(r[5]))
+        for r in session.execute(query).all()
+    }
+
+
+def database_key(session: Session) -> str:
+    """Which database the session reads (the URL without its password)."""
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
+def won_stay_percentiles(
+    session: Session, pipeline_id: str, stage_ids: Sequence[str]
+) -> list[StagePercentile]:
+    """Per stage of the pipeline in ``stage_ids``: the number of stays in it by the
+    pipeline's deals that are now closed won, and the 75th percentile of their lengths by
+    nearest rank (the value at 1-based position ceil(0.75 n) = (3n + 3) div 4 in ascending
+    order). A stay began at the deal's previous transition: ``LAG`` over the won deals'
+    transitions, in one sorted pass."""
+    if not stage_ids:
         return []
-    stays = _ended_stays(
-        session,
-        [
-            _ENDED.from_stage.in_(list(stages)),
-            _ENDED.from_pipeline == Deal.pipeline,
-            Deal.hs_is_closed_won == true(),
-            Deal.archived == false(),
-        ],
-    ).subquery("stays")
+    t = aliased(StageTransition, name="t")
+    won = select(Deal.id).where(
+        Deal.pipeline == pipeline_id, Deal.hs_is_closed_won == true(), Deal.archived == false()
+    )
+    seq = (
+        select(
+            t.from_pipeline,
+            t.from_stage,
+            t.changed_at,
+            func.lag(t.changed_at)
+            .over(partition_by=t.deal_id, order_by=(t.changed_at, t.id))
+            .label("began"),
+        )
+        .where(t.deal_id.in_(won))
+        .subquery("seq")
+    )
+    stays = (
+        select(
+            seq.c.from_stage.label("stage"),
+            seconds_between(_dialect(session), seq.c.began, seq.c.changed_at).label("secs"),
+        )
+        .where(seq.c.from_pipeline == pipeline_id, seq.c.from_stage.in_(list(stage_ids)))
+        .subquery("stays")
+    )
     ranked = select(
         stays.c.stage,
         stays.c.secs,
@@ -308,11 +415,7 @@ def won_stay_percentiles(session: Session, stages: dict[str, str]) -> list[Stage
         func.count(),
         func.sum(case((ranked.c.rn == (3 * ranked.c.n + 3) // 4, ranked.c.secs), else_=0)),
     ).group_by(ranked.c.stage)
-    return [
-        StagePercentile(str(r[0]), _n(r[1]), _n(r[2]))
-        for r in session.execute(query).all()
-        if str(r[0]) in stages
-    ]
+    return [StagePercentile(str(r[0]), _n(r[1]), _n(r[2])) for r in session.execute(query).all()]
 
 
 def stuck_deals(

@@ -4,9 +4,12 @@ figures the repository aggregates. Money is in the home currency, from the deals
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from threading import Lock
 
 from sqlalchemy.orm import Session
 
@@ -283,12 +286,64 @@ class StuckDeals:
     next_after: str | None
 
 
+class _WonStaysCache:
+    """The won-stay percentiles of pipelines, kept in this process and answered again only
+    while the pipeline's won deals carry the same stamp (read from the database on every
+    request): any write that could change a stay changes the stamp, so a stale answer is
+    never returned; another process keeps and checks its own."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[Hashable, tuple[repo.StagePercentile, ...]] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Hashable) -> tuple[repo.StagePercentile, ...] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: tuple[repo.StagePercentile, ...]) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+
+_won_stays = _WonStaysCache(size=256)
+
+
+def _won_percentiles(
+    session: Session, learnt: dict[str, list[str]]
+) -> dict[str, repo.StagePercentile]:
+    """The percentiles of the learnt stages (pipeline id -> stage ids), from the cache when
+    the pipeline's won deals are unchanged."""
+    stamps = repo.won_stamps(session, list(learnt))
+    database = repo.database_key(session)
+    found: dict[str, repo.StagePercentile] = {}
+    for pipeline_id, stage_ids in learnt.items():
+        if not stage_ids:
+            continue
+        key = (database, pipeline_id, tuple(sorted(stage_ids)), stamps.get(pipeline_id))
+        rows = _won_stays.get(key)
+        if rows is None:
+            rows = tuple(repo.won_stay_percentiles(session, pipeline_id, stage_ids))
+            _won_stays.put(key, rows)
+        found.update((p.stage, p) for p in rows)
+    return found
+
+
 def stage_thresholds(session: Session, chosen: list[Pipeline]) -> list[Threshold]:
     """Each open stage's threshold: its rot days when set, else the 75th percentile (nearest
     rank) of the stays in it by the pipeline's won deals, given at least MIN_SAMPLE stays."""
     stages = [s for p in chosen for s in pipelines.live_stages(p) if not s.is_closed]
-    learnt = {s.id: s.pipeline_id for s in stages if s.rot_days is None}
-    found = {p.stage: p for p in repo.won_stay_percentiles(session, learnt)}
+    learnt: dict[str, list[str]] = {}
+    for s in stages:
+        if s.rot_days is None:
+            learnt.setdefault(s.pipeline_id, []).append(s.id)
+    found = _won_percentiles(session, learnt)
     out: list[Threshold] = []
     for stage in stages:
         if stage.rot_days is not None:

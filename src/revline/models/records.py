@@ -188,6 +188,18 @@ class Deal(RecordColumns, Base):
         Index("ix_deals_closedate_stamp", "closedate", "updated_at", "archived", "id"),
         _live("ix_deals_created_at", "created_at"),
         _live("ix_deals_name_key", "revline_name_key"),
+        # The stamp of a pipeline's closed-won deals (archived ones included), which tells
+        # whether the stuck-deal thresholds learnt from them may be reused: read from the
+        # index alone.
+        Index(
+            "ix_deals_won_stamp",
+            "pipeline",
+            "updated_at",
+            "id",
+            "archived",
+            sqlite_where=text("hs_is_closed_won = 1"),
+            postgresql_where=text("hs_is_closed_won = true"),
+        ),
     )
 
 
