@@ -157,6 +157,7 @@ def generate(
             step = span / max(len(path), 1)
             moments = [created + timedelta(seconds=step * i) for i in range(len(path))]
         previous: StageDef | None = None
+        entered: datetime | None = None
         for stage, moment in zip(path, moments, strict=True):
             transitions.append(
                 {
@@ -166,12 +167,13 @@ def generate(
                     "to_pipeline": pipeline,
                     "to_stage": stage.id,
                     "changed_at": moment,
+                    "stage_entered_at": entered,
                     "source_type": "API",
                     "source_id": None,
                     "user_id": None,
                 }
             )
-            previous = stage
+            previous, entered = stage, moment
         final = path[-1]
         currency = rng.choices(list(RATES), [80, 12, 8])[0]
         amount = _money(rng)

@@ -100,6 +100,26 @@ def test_transitions_and_the_four_time_values_with_re_entry(
     assert stages["appointmentscheduled"]["cumulativeTimeInMs"] == str(4 * DAY_MS)
     assert stages["qualifiedtobuy"]["latestTimeInMs"] == str(4 * DAY_MS)
     assert stages["closedwon"]["current"] is True
+    with database.engine.connect() as conn:
+        began = (
+            conn.execute(
+                text(
+                    "SELECT stage_entered_at FROM deal_stage_transitions WHERE deal_id = :d"
+                    " ORDER BY changed_at, id"
+                ),
+                {"d": int(deal)},
+            )
+            .scalars()
+            .all()
+        )
+    # Written with each move: when the stay the move ends began.
+    assert [None if b is None else str(b)[:10] for b in began] == [
+        None,
+        "2026-03-02",
+        "2026-03-03",
+        "2026-03-05",
+        "2026-03-08",
+    ]
     assert stages["closedwon"]["dateExited"] is None
     # The stay in progress is counted up to now in the view (not in the properties).
     assert int(stages["closedwon"]["cumulativeTimeInMs"]) > 0
@@ -400,6 +420,22 @@ def test_deals_stored_before_transitions_get_them_from_their_history(
         (41, "appointmentscheduled", "qualifiedtobuy", "API"),
         (41, "qualifiedtobuy", "closedwon", "API"),
         (42, None, "qualifiedtobuy", "MIGRATION"),
+    ]
+    with database.engine.connect() as conn:
+        began = [
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT stage_entered_at FROM deal_stage_transitions WHERE deal_id = 41"
+                    " ORDER BY changed_at"
+                )
+            )
+        ]
+    # Each transition out of a stage knows when the stay it ends began (0016 back-fill).
+    assert [None if b is None else str(b)[:10] for b in began] == [
+        None,
+        "2026-01-01",
+        "2026-01-04",
     ]
     assert custom[41]["hs_v2_cumulative_time_in_qualifiedtobuy"] == str(5 * DAY_MS)
     assert custom[41]["hs_v2_date_entered_closedwon"] == "2026-01-09T10:00:00.000Z"

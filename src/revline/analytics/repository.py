@@ -22,14 +22,13 @@ from sqlalchemy import (
     false,
     func,
     literal,
-    or_,
     select,
     true,
 )
 from sqlalchemy.orm import Session, aliased
 
 from revline.kit.db import UTCDateTime
-from revline.kit.db.dialect import seconds_between
+from revline.kit.db.dialect import report_memory, seconds_between
 from revline.models import Deal, StageTransition
 
 # Above every open stage's position: reaching a won stage counts as moving on.
@@ -112,6 +111,13 @@ def _n(value: Any) -> int:
     return int(value or 0)
 
 
+def prepare_report(session: Session) -> None:
+    """Room for the report's sorts (the rest of the transaction only)."""
+    statement = report_memory(_dialect(session))
+    if statement is not None:
+        session.execute(statement)
+
+
 def stage_deals(
     session: Session, pipeline_id: str, owner_id: int | None, start: datetime, end: datetime
 ) -> list[StageDeals]:
@@ -174,24 +180,7 @@ def stage_deals(
     ]
 
 
-def _previous_change(deal_id: Any, changed_at: Any, ident: Any) -> ColumnElement[Any]:
-    """The time of the deal's transition just before (``changed_at``, ``ident``): a correlated
-    ``MAX`` on the ``(deal_id, changed_at, id)`` index (the id breaks ties of equal times)."""
-    before = aliased(StageTransition, name="before")
-    return (
-        select(func.max(before.changed_at))
-        .where(
-            before.deal_id == deal_id,
-            or_(
-                before.changed_at < changed_at,
-                and_(before.changed_at == changed_at, before.id < ident),
-            ),
-        )
-        .scalar_subquery()
-    )
-
-
-def _deal_is(deal_id: ColumnElement[int], owner_id: int | None) -> ColumnElement[bool]:
+def _deal_is(deal_id: ColumnElement[int] | Any, owner_id: int | None) -> ColumnElement[bool]:
     """The deal is live (and the owner's). Deals are never deleted, only archived, so without
     an owner "live" is "not among the archived ids": a probe of the small partial index of
     archived ids instead of a join with every live deal."""
@@ -201,40 +190,35 @@ def _deal_is(deal_id: ColumnElement[int], owner_id: int | None) -> ColumnElement
 
 
 def stage_stays(
-    session: Session, pipeline_id: str, owner_id: int | None, start: datetime, end: datetime
+    session: Session,
+    pipeline_id: str,
+    stage_ids: Sequence[str],
+    owner_id: int | None,
+    start: datetime,
+    end: datetime,
 ) -> list[StageStays]:
     """Per stage of the pipeline: the stays that ended in ``[start, end)``, their total and
     their middle value(s), ranked in the database.
 
-    A stay began at the deal's previous transition. ``LAG`` over the window's transitions
-    (every pipeline's: the previous one may be of another) finds it in one sorted pass; only a
-    deal's first transition in the window, whose previous one is older, needs the index probe
-    (``COALESCE`` evaluates it only then)."""
+    A stay ends with a transition out of the stage, which holds when the stay began
+    (``stage_entered_at``: written with every transition, back-filled by migration 0016);
+    the ``(from_pipeline, changed_at, ...)`` index answers the whole scan. Stages are ranked
+    by their position in ``stage_ids``, an integer: sorting a quarter of a million rows by
+    stage name under the database's collation cost more than the rest of the statement."""
     t = aliased(StageTransition, name="t")
-    seq = (
-        select(
-            t.deal_id,
-            t.id,
-            t.changed_at,
-            t.from_pipeline,
-            t.from_stage,
-            func.lag(t.changed_at)
-            .over(partition_by=t.deal_id, order_by=(t.changed_at, t.id))
-            .label("prev"),
-        )
-        .where(t.changed_at >= start, t.changed_at < end)
-        .subquery("seq")
-    )
-    began = func.coalesce(seq.c.prev, _previous_change(seq.c.deal_id, seq.c.changed_at, seq.c.id))
+    numbers = {stage: i for i, stage in enumerate(stage_ids)}
     stays = (
         select(
-            seq.c.from_stage.label("stage"),
-            seconds_between(_dialect(session), began, seq.c.changed_at).label("secs"),
+            case(numbers, value=t.from_stage, else_=-1).label("stage"),
+            seconds_between(_dialect(session), t.stage_entered_at, t.changed_at).label("secs"),
         )
         .where(
-            seq.c.from_pipeline == pipeline_id,
-            seq.c.from_stage.is_not(None),
-            _deal_is(seq.c.deal_id, owner_id),
+            t.from_pipeline == pipeline_id,
+            t.changed_at >= start,
+            t.changed_at < end,
+            t.from_stage.is_not(None),
+            t.stage_entered_at.is_not(None),
+            _deal_is(t.deal_id, owner_id),
         )
         .subquery("stays")
     )
@@ -255,7 +239,9 @@ def stage_stays(
         + func.sum(case((ranked.c.rn == high, ranked.c.secs), else_=0)),
     ).group_by(ranked.c.stage)
     return [
-        StageStays(str(r[0]), _n(r[1]), _n(r[2]), _n(r[3])) for r in session.execute(query).all()
+        StageStays(stage_ids[int(r[0])], _n(r[1]), _n(r[2]), _n(r[3]))
+        for r in session.execute(query).all()
+        if int(r[0]) >= 0
     ]
 
 
@@ -271,57 +257,43 @@ def stage_entries(
     first entry in the window) and how many of them later entered a stage of a higher rank
     (a later open stage, or a won stage). Stages missing from ``ranks`` never count.
 
-    One pass over the deal's transitions into the pipeline from ``start`` on, newest first:
-    a running ``MAX`` of the ranks before each row is the best rank entered strictly after it
-    in (time, id) order; the ``MIN`` of that over the row's equal times keeps only those
-    strictly later in time (the last of equal times sees no peer; the maximum only shrinks as
-    time goes on). For a (deal, stage) the best rank after its first entry is then the
-    ``MAX`` over its entries in the window."""
+    One ``GROUP BY`` deal over the deal's transitions into the pipeline from ``start`` on:
+    per open stage S, the first entry into S in the window, and the last entry into any stage
+    ranked above S. The deal advanced from S when that last entry is strictly later in time
+    than the first entry into S (a later entry above S exists exactly when the latest one is
+    later). Live and owner checks apply to the grouped deals, not to every transition."""
     t = aliased(StageTransition, name="t")
-    rank = case(ranks, value=t.to_stage, else_=-1)
-    after_row = (
+    open_stages = [(stage, r) for stage, r in ranks.items() if r != WON_RANK]
+    if not open_stages:
+        return []
+    # The rank once per row, as an integer: the aggregates below compare numbers only.
+    rows = (
         select(
             t.deal_id,
-            t.to_stage,
             t.changed_at,
-            func.max(rank)
-            .over(
-                partition_by=t.deal_id,
-                order_by=(t.changed_at.desc(), t.id.desc()),
-                rows=(None, -1),
-            )
-            .label("best"),
+            case(ranks, value=t.to_stage, else_=-1).label("rank"),
         )
         .where(t.to_pipeline == pipeline_id, t.changed_at >= start)
-        .subquery("after_row")
+        .subquery("rows")
     )
-    # -2: nothing later at all, below every rank (unknown stages are -1).
-    after_time = select(
-        after_row.c.deal_id,
-        after_row.c.to_stage,
-        after_row.c.changed_at,
-        func.min(func.coalesce(after_row.c.best, -2))
-        .over(partition_by=(after_row.c.deal_id, after_row.c.changed_at))
-        .label("best"),
-    ).subquery("after_time")
-    entries = (
-        select(
-            after_time.c.to_stage.label("stage"),
-            func.max(after_time.c.best).label("best"),
-        )
-        .where(
-            after_time.c.changed_at < end,
-            after_time.c.to_stage.in_([s for s, r in ranks.items() if r != WON_RANK]),
-            _deal_is(after_time.c.deal_id, owner_id),
-        )
-        .group_by(after_time.c.deal_id, after_time.c.to_stage)
-        .subquery("entries")
-    )
-    moved_on = entries.c.best > case(ranks, value=entries.c.stage, else_=-1)
-    query = select(entries.c.stage, func.count(), func.sum(case((moved_on, 1), else_=0))).group_by(
-        entries.c.stage
-    )
-    return [StageEntries(str(r[0]), _n(r[1]), _n(r[2])) for r in session.execute(query).all()]
+    columns: list[Any] = [rows.c.deal_id.label("deal_id")]
+    for i, (_, r) in enumerate(open_stages):
+        first = case((and_(rows.c.rank == r, rows.c.changed_at < end), rows.c.changed_at))
+        columns.append(func.min(first).label(f"first_{i}"))
+        columns.append(func.max(case((rows.c.rank > r, rows.c.changed_at))).label(f"above_{i}"))
+    per_deal = select(*columns).group_by(rows.c.deal_id).subquery("per_deal")
+    totals: list[Any] = []
+    for i in range(len(open_stages)):
+        first_at, above = per_deal.c[f"first_{i}"], per_deal.c[f"above_{i}"]
+        totals.append(func.count(first_at))
+        totals.append(func.sum(case((and_(first_at.is_not(None), above > first_at), 1), else_=0)))
+    row = session.execute(select(*totals).where(_deal_is(per_deal.c.deal_id, owner_id))).one()
+    found = []
+    for i, (stage, _) in enumerate(open_stages):
+        entered = _n(row[2 * i])
+        if entered:
+            found.append(StageEntries(stage, entered, _n(row[2 * i + 1])))
+    return found
 
 
 @dataclass(frozen=True)
@@ -378,6 +350,7 @@ def won_stay_percentiles(
     nearest rank (the value at 1-based position ceil(0.75 n) = (3n + 3) div 4 in ascending
     order). A stay began at the deal's previous transition: ``LAG`` over the won deals'
     transitions, in one sorted pass."""
+    prepare_report(session)
     if not stage_ids:
         return []
     t = aliased(StageTransition, name="t")

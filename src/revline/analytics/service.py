@@ -184,8 +184,12 @@ def pipeline_health(
         )
     stages = pipelines.live_stages(pipeline)
     start, end = window.start, window.end
+    repo.prepare_report(session)
     deals = {r.stage: r for r in repo.stage_deals(session, pipeline.id, owner_id, start, end)}
-    stays = {r.stage: r for r in repo.stage_stays(session, pipeline.id, owner_id, start, end)}
+    stage_ids = [s.id for s in pipeline.stages]
+    stays = {
+        r.stage: r for r in repo.stage_stays(session, pipeline.id, stage_ids, owner_id, start, end)
+    }
     ranks = stage_ranks(stages)
     entries = {
         r.stage: r for r in repo.stage_entries(session, pipeline.id, owner_id, start, end, ranks)

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from revline.kit.db import Number
-from revline.kit.db.dialect import timestamp_number
+from revline.kit.db.dialect import report_memory, timestamp_number
 from revline.models import (
     Deal,
     ForecastSnapshot,
@@ -266,6 +266,9 @@ def stage_outcomes(
 ) -> list[StageOutcomes]:
     """Per (pipeline, stage) entered: how many live deals that once entered it closed in
     [closed_from, closed_before), and how many of those were won (each deal counted once)."""
+    memory = report_memory(session.get_bind().dialect.name)
+    if memory is not None:
+        session.execute(memory)
     # Distinct (deal, stage) pairs first, then plain counts: cheaper than COUNT(DISTINCT),
     # which sorts every joined row, and a deal that re-entered a stage still counts once.
     entered = (

@@ -27,6 +27,8 @@ class StageTransition(Base):
     to_pipeline: Mapped[str] = mapped_column(String(64), nullable=False)
     to_stage: Mapped[str] = mapped_column(String(64), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # When the deal entered ``from_stage``: the stay this transition ends began then.
+    stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # API, IMPORT, CRM_UI, INTEGRATION, MERGE, ... (as on property history rows)
     source_type: Mapped[str] = mapped_column(String(32), nullable=False)
     source_id: Mapped[str | None] = mapped_column(String(255))
@@ -36,6 +38,15 @@ class StageTransition(Base):
         Index("ix_stage_transitions_deal", "deal_id", "changed_at", "id"),
         Index("ix_stage_transitions_stage", "to_pipeline", "to_stage", "changed_at"),
         Index("ix_stage_transitions_at", "changed_at"),
+        Index(
+            "ix_stage_transitions_from",
+            "from_pipeline",
+            "changed_at",
+            "from_stage",
+            "stage_entered_at",
+            "deal_id",
+        ),
+        Index("ix_stage_transitions_to", "to_pipeline", "changed_at", "to_stage", "deal_id"),
     )
 
 

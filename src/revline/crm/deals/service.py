@@ -38,6 +38,9 @@ def record_transitions(
                 "deal_id": change.record_id,
                 "from_pipeline": before.get("pipeline"),
                 "from_stage": before.get("dealstage"),
+                "stage_entered_at": before.get("hs_v2_date_entered_current_stage")
+                if before.get("dealstage") is not None
+                else None,
                 "to_pipeline": str(to_pipeline),
                 "to_stage": str(to_stage),
                 "changed_at": at,

@@ -315,3 +315,14 @@ def timestamp_number(dialect: str, column: Any) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return func.extract("epoch", column)
     return func.julianday(column)
+
+
+def report_memory(dialect: str) -> Executable | None:
+    """A statement giving the rest of the transaction room to sort and hash in memory
+    (PostgreSQL ``SET LOCAL work_mem``): report queries over a year of stage transitions sort
+    a few hundred thousand rows, which spill to disk at the default 4 MB. Local to the
+    transaction, so ordinary requests keep the server's setting. None on SQLite, which sorts
+    in its page cache."""
+    if dialect == "postgresql":
+        return text("SET LOCAL work_mem = '64MB'")
+    return None

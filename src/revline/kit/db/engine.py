@@ -50,7 +50,10 @@ def _make_engine(url: str, busy_timeout_ms: int, echo: bool) -> Engine:
         options = parsed.query.get("options", "")
         if isinstance(options, tuple):
             options = " ".join(options)
-        options = f"{options} -c plan_cache_mode=force_custom_plan".strip()
+        # No JIT compilation: report statements (pipeline health over a year of transitions)
+        # cost above jit_above_cost and spent 100-400 ms compiling each, far more than JIT
+        # saved them; Revline's other statements are short and never reach the threshold.
+        options = f"{options} -c plan_cache_mode=force_custom_plan -c jit=off".strip()
         return create_engine(
             url, echo=echo, pool_pre_ping=True, future=True, connect_args={"options": options}
         )
