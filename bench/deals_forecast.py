@@ -29,7 +29,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -38,11 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, create_engine, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crm_scale import Server, api_client, percentile, run_cli
+from duplicates import pg_scratch
 from revline.kit.db import Base, Database
 from revline.setup import upgrade_database
 
@@ -432,20 +432,6 @@ def _busiest_owner(url: str) -> int:
     return int(row[0])
 
 
-def pg_scratch(admin_url: str) -> tuple[str, Any]:
-    name = f"revline_bench_deals_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=200_000)
@@ -496,7 +482,7 @@ def main() -> None:
             elif args.reuse:
                 report["results"][engine] = run_engine(args.reuse, args, revline, work)
             else:
-                url, drop = pg_scratch(args.pg_url)
+                url, drop = pg_scratch(args.pg_url, prefix="revline_bench_deals")
                 try:
                     report["results"][engine] = run_engine(url, args, revline, work)
                 finally:

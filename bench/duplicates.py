@@ -215,8 +215,9 @@ def measure(url: str, rows: list[dict[str, Any]], planted: list[Any]) -> dict[st
     }
 
 
-def pg_scratch(admin_url: str) -> tuple[str, Any]:
-    name = f"revline_bench_dups_{uuid.uuid4().hex[:8]}"
+def pg_scratch(admin_url: str, prefix: str = "revline_bench_dups") -> tuple[str, Any]:
+    """A new PostgreSQL database for one run: its URL, and a function that drops it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')

@@ -141,3 +141,15 @@ def live_server(app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A migrated SQLite file for CLI tests, made by ``revline db upgrade`` itself."""
+    from tests.cli_support import run
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = run("db", "upgrade", "--database-url", url)
+    assert result.exit_code == 0, result.output
+    assert "Database is up to date" in result.output
+    return url

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner, Result
-
-from revline.cli.main import app
 from revline.crm.object_types import DEALS
 from revline.crm.pipelines import service as pipelines
 from revline.crm.records import service as records
 from revline.kit.db import Database
-
-runner = CliRunner(env={"COLUMNS": "200", "REVLINE_DATABASE_URL": None})
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    result = run("db", "upgrade", "--database-url", url)
-    assert result.exit_code == 0, result.output
-    return url
+from tests.cli_support import run
 
 
 def test_pipeline_health_from_the_cli(db_url: str) -> None:

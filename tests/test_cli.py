@@ -11,29 +11,14 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from typer.testing import CliRunner, Result
 
 from revline import demo
 from revline.app import create_app
-from revline.cli.main import app
 from revline.config import Settings
+from tests.cli_support import run
 
 # Wide enough that rich never wraps a line we look at.
-runner = CliRunner(env={"COLUMNS": "200", "REVLINE_DATABASE_URL": None})
 TOKEN = re.compile(r"pat-rl1-[A-Za-z0-9_-]+")
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    result = run("db", "upgrade", "--database-url", url)
-    assert result.exit_code == 0, result.output
-    assert "Database is up to date" in result.output
-    return url
 
 
 @pytest.fixture

@@ -6,16 +6,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner, Result
 
-from revline.cli.main import app
 from revline.jobs import queue
 from revline.jobs.registry import task
 from revline.kit.db import Database
+from tests.cli_support import run
 
-runner = CliRunner(env={"COLUMNS": "200", "REVLINE_DATABASE_URL": None})
 SEEN: list[dict[str, Any]] = []
 
 
@@ -27,18 +24,6 @@ def _ok(session: Session, payload: dict[str, Any]) -> None:
 @task("test_cli_worker.broken")
 def _broken(session: Session, payload: dict[str, Any]) -> None:
     raise LookupError("the remote end said no")
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'worker.db'}"
-    result = run("db", "upgrade", "--database-url", url)
-    assert result.exit_code == 0, result.output
-    return url
 
 
 def _enqueue(url: str, kind: str, payload: dict[str, Any], **options: Any) -> int:

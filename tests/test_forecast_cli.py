@@ -5,21 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from revline.cli.main import app
-
-runner = CliRunner(env={"COLUMNS": "200", "REVLINE_DATABASE_URL": None})
-
-
-def run(*args: str) -> Result:
-    return runner.invoke(app, list(args))
+from tests.cli_support import run
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert run("db", "upgrade", "--database-url", url).exit_code == 0
+def db_url(db_url: str) -> str:
+    """The migrated file, with two reps in one team."""
+    url = db_url
     for email, team in (("ann@example.com", "East"), ("ben@example.com", "East")):
         made = run("users", "create", "--email", email, "--team", team, "--database-url", url)
         assert made.exit_code == 0, made.output

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import yaml
 from starlette.testclient import TestClient
-from typer.testing import CliRunner
 
 from revline.app import create_app
 from revline.auth import service as auth_service
@@ -30,6 +29,7 @@ from revline.imports.mapping import load_mapping, parse_mapping
 from revline.imports.plan import owner_email, plan_import
 from revline.imports.service import run_import
 from revline.kit.db import Database
+from tests.cli_support import runner
 from tests.conftest import ENGINES, _pg_admin, _pg_url
 
 NOW = datetime(2018, 1, 15, 12, 0, tzinfo=UTC)
@@ -37,7 +37,6 @@ DAY_MS = 86_400_000
 ROOT = Path(__file__).resolve().parent.parent
 MAVEN = ROOT.parent / "shared" / "datasets" / "maven-crm-sales-opportunities"
 MAVEN_MAPPING = ROOT / "docs" / "examples" / "maven-mapping.yaml"
-runner = CliRunner(env={"COLUMNS": "200", "REVLINE_DATABASE_URL": None})
 
 # --- a small hand-made file -----------------------------------------------------------------
 
