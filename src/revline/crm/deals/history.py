@@ -15,7 +15,6 @@ ENTERED = "hs_v2_date_entered_{}"
 EXITED = "hs_v2_date_exited_{}"
 LATEST = "hs_v2_latest_time_in_{}"
 CUMULATIVE = "hs_v2_cumulative_time_in_{}"
-STAGE_PROPERTY_PATTERNS = (ENTERED, EXITED, LATEST, CUMULATIVE)
 
 
 @dataclass(frozen=True)
@@ -36,10 +35,6 @@ class Transition:
     source_type: str
     source_id: str | None
     user_id: int | None
-
-
-def stage_property_names(stage_id: str) -> list[str]:
-    return [pattern.format(stage_id) for pattern in STAGE_PROPERTY_PATTERNS]
 
 
 def millis(start: datetime, end: datetime) -> Decimal:
