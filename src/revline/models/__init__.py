@@ -3,6 +3,12 @@
 from revline.models.associations import Association, AssociationLabel
 from revline.models.auth import ApiToken, Team, TeamMember, User
 from revline.models.deals import ExchangeRate, ForecastSnapshot, Quota, StageTransition
+from revline.models.events import (
+    AnonymousIdentity,
+    Event,
+    EventDailyCount,
+    EventDefinition,
+)
 from revline.models.jobs import Job, ScheduledTask
 from revline.models.lifecycle import LeadConversion, LifecycleChange, WorkspaceSetting
 from revline.models.pipelines import Pipeline, PipelineStage
@@ -14,8 +20,10 @@ from revline.models.properties import (
 )
 from revline.models.records import Company, Contact, Deal, Engagement, RecordMerge
 from revline.models.routing import RoutingRule
+from revline.models.segments import Segment, SegmentMember
 
 __all__ = [
+    "AnonymousIdentity",
     "ApiToken",
     "Association",
     "AssociationLabel",
@@ -24,6 +32,9 @@ __all__ = [
     "Contact",
     "Deal",
     "Engagement",
+    "Event",
+    "EventDailyCount",
+    "EventDefinition",
     "ExchangeRate",
     "ForecastSnapshot",
     "Job",
@@ -38,6 +49,8 @@ __all__ = [
     "RecordMerge",
     "RoutingRule",
     "ScheduledTask",
+    "Segment",
+    "SegmentMember",
     "StageTransition",
     "Team",
     "TeamMember",

@@ -1,0 +1,1 @@
+"""Event ingestion, definitions, daily counts, retention and the contact timeline."""

@@ -1,0 +1,1 @@
+"""Dynamic and static segments (lists) of contacts and their membership."""
