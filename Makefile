@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint check bench-storage bench-scale bench-deals clean
+.PHONY: demo serve test lint check bench-storage bench-scale bench-deals bench-events clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench-scale: $(VENV)/.installed-dev
 
 bench-deals: $(VENV)/.installed-dev
 	$(BIN)/python bench/deals_forecast.py
+
+bench-events: $(VENV)/.installed-dev
+	$(BIN)/python bench/events.py --sqlite-events 1000000
 
 clean:
 	rm -rf $(VENV) revline-demo.db revline-demo.db-wal revline-demo.db-shm
