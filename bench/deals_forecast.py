@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from crm_scale import Server, api_client, percentile, run_cli
 from duplicates import pg_scratch
+from revline.crm.deals.history import whole_seconds
 from revline.kit.db import Base, Database
 from revline.setup import upgrade_database
 
@@ -168,6 +169,7 @@ def generate(
                     "to_stage": stage.id,
                     "changed_at": moment,
                     "stage_entered_at": entered,
+                    "stay_seconds": None if entered is None else whole_seconds(moment - entered),
                     "source_type": "API",
                     "source_id": None,
                     "user_id": None,

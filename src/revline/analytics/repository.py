@@ -200,26 +200,38 @@ def stage_stays(
     """Per stage of the pipeline: the stays that ended in ``[start, end)``, their total and
     their middle value(s), ranked in the database.
 
-    A stay ends with a transition out of the stage, which holds when the stay began
-    (``stage_entered_at``: written with every transition, back-filled by migration 0016);
-    the ``(from_pipeline, changed_at, ...)`` index answers the whole scan. Stages are ranked
-    by their position in ``stage_ids``, an integer: sorting a quarter of a million rows by
-    stage name under the database's collation cost more than the rest of the statement."""
+    A stay ends with a transition out of the stage, which holds the stay's length
+    (``stay_seconds``: written with every transition, back-filled by migration 0020); the
+    ``(from_pipeline, changed_at, ...)`` index answers the whole scan. PostgreSQL ranks with
+    ``percentile_cont`` per stage. SQLite has no percentile function: its stays are ranked
+    with window functions, by stage position (an integer) and length."""
     t = aliased(StageTransition, name="t")
+    window = (
+        t.from_pipeline == pipeline_id,
+        t.changed_at >= start,
+        t.changed_at < end,
+        t.from_stage.is_not(None),
+        t.stay_seconds.is_not(None),
+        _deal_is(t.deal_id, owner_id),
+    )
+    if _dialect(session) == "postgresql":
+        # percentile_cont(0.5) is the mean of the two middle values when their count is even,
+        # exactly (whole seconds are exact in a double); twice it is the sum of the two.
+        middle = func.percentile_cont(0.5).within_group(t.stay_seconds)
+        by_stage = select(t.from_stage, func.count(), func.sum(t.stay_seconds), middle * 2)
+        found = session.execute(by_stage.where(*window).group_by(t.from_stage)).all()
+        return [
+            StageStays(str(r[0]), _n(r[1]), _n(r[2]), round(r[3]))
+            for r in found
+            if r[0] in stage_ids
+        ]
     numbers = {stage: i for i, stage in enumerate(stage_ids)}
     stays = (
         select(
             case(numbers, value=t.from_stage, else_=-1).label("stage"),
-            seconds_between(_dialect(session), t.stage_entered_at, t.changed_at).label("secs"),
+            t.stay_seconds.label("secs"),
         )
-        .where(
-            t.from_pipeline == pipeline_id,
-            t.changed_at >= start,
-            t.changed_at < end,
-            t.from_stage.is_not(None),
-            t.stage_entered_at.is_not(None),
-            _deal_is(t.deal_id, owner_id),
-        )
+        .where(*window)
         .subquery("stays")
     )
     ranked = select(

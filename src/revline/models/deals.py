@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from revline.kit.db import Base, JSONDocument, Number, UTCDateTime
@@ -29,6 +29,9 @@ class StageTransition(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # When the deal entered ``from_stage``: the stay this transition ends began then.
     stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The length of that stay in whole seconds (changed_at - stage_entered_at, halves rounded
+    # up), stored so reports sum and rank stays without computing one per row.
+    stay_seconds: Mapped[int | None] = mapped_column(BigInteger)
     # API, IMPORT, CRM_UI, INTEGRATION, MERGE, ... (as on property history rows)
     source_type: Mapped[str] = mapped_column(String(32), nullable=False)
     source_id: Mapped[str | None] = mapped_column(String(255))
@@ -43,7 +46,7 @@ class StageTransition(Base):
             "from_pipeline",
             "changed_at",
             "from_stage",
-            "stage_entered_at",
+            "stay_seconds",
             "deal_id",
         ),
         Index("ix_stage_transitions_to", "to_pipeline", "changed_at", "to_stage", "deal_id"),

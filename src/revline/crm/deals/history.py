@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 ENTERED = "hs_v2_date_entered_{}"
@@ -42,6 +42,13 @@ def millis(start: datetime, end: datetime) -> Decimal:
     delta = end - start
     ms = delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
     return Decimal(max(ms, 0))
+
+
+def whole_seconds(delta: timedelta) -> int:
+    """A duration in whole seconds, halves rounded away from zero: what the databases'
+    ``round`` gives for the same interval, so stored and computed stay lengths agree."""
+    exact = Decimal(delta.days * 86_400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
+    return int(exact.quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def leave_stage(

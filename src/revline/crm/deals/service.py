@@ -29,6 +29,9 @@ def record_transitions(
         if "dealstage" not in change.changed and "pipeline" not in change.changed:
             continue
         before = change.before or {}
+        entered = before.get("hs_v2_date_entered_current_stage")
+        if before.get("dealstage") is None or not isinstance(entered, datetime):
+            entered = None
         to_stage = change.changed.get("dealstage", before.get("dealstage"))
         to_pipeline = change.changed.get("pipeline", before.get("pipeline"))
         if to_stage is None or to_pipeline is None or to_stage == before.get("dealstage"):
@@ -38,9 +41,8 @@ def record_transitions(
                 "deal_id": change.record_id,
                 "from_pipeline": before.get("pipeline"),
                 "from_stage": before.get("dealstage"),
-                "stage_entered_at": before.get("hs_v2_date_entered_current_stage")
-                if before.get("dealstage") is not None
-                else None,
+                "stage_entered_at": entered,
+                "stay_seconds": None if entered is None else history.whole_seconds(at - entered),
                 "to_pipeline": str(to_pipeline),
                 "to_stage": str(to_stage),
                 "changed_at": at,
