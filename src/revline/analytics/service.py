@@ -17,6 +17,7 @@ from revline.analytics import repository as repo
 from revline.crm.money import service as money
 from revline.crm.pipelines import service as pipelines
 from revline.errors import ErrorDetail, NotFound, ValidationError
+from revline.kit.db.parallel import run_side_by_side
 from revline.kit.pagination import parse_after, parse_id
 from revline.models import Pipeline, PipelineStage
 
@@ -185,15 +186,20 @@ def pipeline_health(
     stages = pipelines.live_stages(pipeline)
     start, end = window.start, window.end
     repo.prepare_report(session)
-    deals = {r.stage: r for r in repo.stage_deals(session, pipeline.id, owner_id, start, end)}
     stage_ids = [s.id for s in pipeline.stages]
-    stays = {
-        r.stage: r for r in repo.stage_stays(session, pipeline.id, stage_ids, owner_id, start, end)
-    }
     ranks = stage_ranks(stages)
-    entries = {
-        r.stage: r for r in repo.stage_entries(session, pipeline.id, owner_id, start, end, ranks)
-    }
+    # Three independent statements; on PostgreSQL they run at once, on one snapshot.
+    deal_rows, stay_rows, entry_rows = run_side_by_side(
+        session,
+        [
+            lambda s: repo.stage_deals(s, pipeline.id, owner_id, start, end),
+            lambda s: repo.stage_stays(s, pipeline.id, stage_ids, owner_id, start, end),
+            lambda s: repo.stage_entries(s, pipeline.id, owner_id, start, end, ranks),
+        ],
+    )
+    deals: dict[str, repo.StageDeals] = {r.stage: r for r in deal_rows}
+    stays: dict[str, repo.StageStays] = {r.stage: r for r in stay_rows}
+    entries: dict[str, repo.StageEntries] = {r.stage: r for r in entry_rows}
 
     out: list[StageHealth] = []
     for stage in stages:
