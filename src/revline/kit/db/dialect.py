@@ -289,6 +289,19 @@ def insert_missing(dialect: str, table: Table, rows: Sequence[dict[str, Any]]) -
     return insert(table).values(list(rows)).on_conflict_do_nothing()
 
 
+def upsert_increment(dialect: str, table: Table, keys: Sequence[str], column: str) -> Executable:
+    """An INSERT that adds to ``column`` of the row with the same ``keys`` when it exists
+    (``count = count + excluded.count``), for counters kept by set-based writes. Execute it
+    with a list of rows; no two rows of one call may share their keys (PostgreSQL refuses to
+    touch one row twice in a statement), so callers sum their rows first."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={column: table.c[column] + statement.excluded[column]},
+    )
+
+
 def key_lock(dialect: str, key: str) -> Executable | None:
     """A statement holding a lock on ``key`` until the transaction ends, so that a
     check-then-insert on the key is not raced by another transaction (PostgreSQL advisory
