@@ -26,7 +26,8 @@ def contact(client: TestClient, email: str = "ada@example.com") -> str:
 
 
 def send(client: TestClient, **event: Any) -> httpx.Response:
-    return client.post(EVENTS, json=event)
+    resp: httpx.Response = client.post(EVENTS, json=event)
+    return resp
 
 
 def page_view(path: str = "/pricing", **extra: Any) -> dict[str, Any]:
