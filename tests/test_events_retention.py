@@ -3,7 +3,9 @@ contact merges moving events, daily counts and anonymous identities."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -208,3 +210,30 @@ def test_merge_moves_events_daily_counts_and_anonymous_identities(
     assert got == [("page_view", "/x", date(2026, 1, 1), 2), ("signed_up", "", date(2026, 1, 2), 1)]
     later = client.post(EVENTS, json={"type": "page_view", "contact": {"anonymousId": "v9"}})
     assert later.json()["contactId"] == primary
+
+
+def test_two_concurrent_writers_of_one_idempotency_key_store_one_event(
+    database: Database,
+) -> None:
+    event = {"type": "page_view", "contact": {"anonymousId": "v"}, "idempotencyKey": "same"}
+    outcome: dict[str, Any] = {}
+
+    def second() -> None:
+        with database.unit_of_work() as session:
+            outcome["second"] = service.ingest_events(session, [dict(event)]).outcomes[0]
+
+    with database.unit_of_work() as session:
+        first = service.ingest_events(session, [dict(event)]).outcomes[0]
+        # The second writer starts while the first has not committed: it must wait for the
+        # first (unique index on PostgreSQL, the single writer lock on SQLite), then skip.
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+    thread.join(30)
+    assert not thread.is_alive()
+    assert isinstance(first, service.StoredEvent) and not first.duplicate
+    later = outcome["second"]
+    assert isinstance(later, service.StoredEvent)
+    assert later.duplicate and later.id == first.id
+    with database.unit_of_work() as session:
+        assert len(list(session.scalars(select(Event.id)))) == 1

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from revline.kit.db.dialect import insert_missing, upsert_increment
+from revline.kit.db.dialect import add_to_counters, in_values, insert_missing, insert_returning
 from revline.models import (
     AnonymousIdentity,
     Contact,
@@ -63,7 +63,7 @@ def contacts_by_id(session: Session, ids: Collection[int]) -> dict[int, ContactS
         return {}
     rows = session.execute(
         select(Contact.id, Contact.archived, Contact.merged_into_id).where(
-            Contact.id.in_(sorted(ids))
+            in_values(_dialect(session), Contact.id, sorted(ids))
         )
     )
     return {int(r[0]): ContactState(int(r[0]), bool(r[1]), r[2]) for r in rows}
@@ -75,7 +75,8 @@ def contacts_by_email(session: Session, emails: Collection[str]) -> dict[str, in
         return {}
     rows = session.execute(
         select(Contact.email, Contact.id).where(
-            Contact.email.in_(sorted(emails)), Contact.archived.is_(False)
+            in_values(_dialect(session), Contact.email, sorted(emails)),
+            Contact.archived.is_(False),
         )
     )
     return {str(r[0]): int(r[1]) for r in rows}
@@ -86,7 +87,7 @@ def identities(session: Session, anonymous_ids: Collection[str]) -> dict[str, in
         return {}
     rows = session.execute(
         select(AnonymousIdentity.anonymous_id, AnonymousIdentity.contact_id).where(
-            AnonymousIdentity.anonymous_id.in_(sorted(anonymous_ids))
+            in_values(_dialect(session), AnonymousIdentity.anonymous_id, sorted(anonymous_ids))
         )
     )
     return {str(r[0]): int(r[1]) for r in rows}
@@ -119,32 +120,33 @@ def attach_anonymous(
 # --- writing events ---------------------------------------------------------------------
 
 
-def insert_keyed(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert events that carry idempotency keys, skipping keys already stored (by anyone,
-    concurrently too: the unique index decides). Answers the new ids by key."""
+def insert_events(
+    session: Session, rows: Sequence[dict[str, Any]]
+) -> tuple[dict[str, int], list[int]]:
+    """Insert events in one statement. Rows whose idempotency key is already stored (by
+    anyone, concurrently too: the unique index decides) are skipped. Answers the new ids by
+    key, and the ids of the rows without a key in the order of ``rows``."""
     if not rows:
-        return {}
-    dialect = _dialect(session)
-    statement = insert_missing(dialect, EVENTS, rows).returning(  # type: ignore[attr-defined]
-        EVENTS.c.id, EVENTS.c.idempotency_key
+        return {}, []
+    returned = insert_returning(
+        session.connection(),
+        EVENTS,
+        rows,
+        ("id", "idempotency_key"),
+        skip_conflicts=True,
     )
-    return {str(r[1]): int(r[0]) for r in session.execute(statement)}
-
-
-def insert_plain(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert events without keys in one multi-row statement; ids in the order of ``rows``."""
-    if not rows:
-        return []
-    result = session.execute(
-        insert(EVENTS).returning(EVENTS.c.id, sort_by_parameter_order=True), list(rows)
-    )
-    return [int(r[0]) for r in result]
+    by_key = {str(key): int(ident) for ident, key in returned if key is not None}
+    # Ids of one statement ascend in the order its rows were inserted.
+    plain = sorted(int(ident) for ident, key in returned if key is None)
+    return by_key, plain
 
 
 def events_by_keys(session: Session, keys: Collection[str]) -> dict[str, Event]:
     if not keys:
         return {}
-    found = session.scalars(select(Event).where(Event.idempotency_key.in_(sorted(keys))))
+    found = session.scalars(
+        select(Event).where(in_values(_dialect(session), Event.idempotency_key, sorted(keys)))
+    )
     return {str(e.idempotency_key): e for e in found}
 
 
@@ -158,11 +160,13 @@ def add_daily_counts(session: Session, counts: dict[tuple[int, str, str, date], 
     """Add ``counts`` to the per-day counters in one statement."""
     if not counts:
         return
+    # In key order, so two transactions adding to the same counters lock them in one order
+    # and wait for each other instead of deadlocking.
     rows = [
         {"contact_id": c, "event_type": t, "detail": d, "day": day, "count": n}
         for (c, t, d, day), n in sorted(counts.items())
     ]
-    session.execute(upsert_increment(_dialect(session), COUNTS, _COUNT_KEYS, "count"), rows)
+    add_to_counters(session.connection(), COUNTS, rows, _COUNT_KEYS, "count")
 
 
 def daily_counts(session: Session, contact_id: int) -> list[tuple[str, str, date, int]]:

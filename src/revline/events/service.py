@@ -538,8 +538,10 @@ def _store(
         else:
             first_of[key] = i
             keyed.append(i)
-    new_by_key = repo.insert_keyed(session, [_row(parsed[i], now, source) for i in keyed])
-    plain_ids = repo.insert_plain(session, [_row(parsed[i], now, source) for i in plain])
+    # One statement for all: keyed rows first, then the others in input order.
+    new_by_key, plain_ids = repo.insert_events(
+        session, [_row(parsed[i], now, source) for i in [*keyed, *plain]]
+    )
     for i, ident in zip(plain, plain_ids, strict=True):
         outcomes[i] = _fresh(parsed[i], ident)
     taken = [

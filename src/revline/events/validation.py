@@ -206,6 +206,21 @@ def _value_problem(spec: dict[str, Any], value: Any) -> str | None:
     return None
 
 
+def _size_bound(raw: dict[str, Any]) -> int:
+    """An upper bound of the document's size as JSON, without writing it: each character
+    takes at most 6 bytes (a ``\\u00XX`` escape). Nested values make the bound unknown."""
+    total = 2
+    for name, value in raw.items():
+        total += 6 * len(name) + 4
+        if isinstance(value, str):
+            total += 6 * len(value) + 2
+        elif value is None or isinstance(value, bool | int | float):
+            total += 32
+        else:
+            return MAX_PROPERTIES_BYTES + 1
+    return total
+
+
 def check_properties(raw: Any, event_type: EventType) -> dict[str, Any]:
     if raw is None:
         raw = {}
@@ -243,6 +258,8 @@ def check_properties(raw: Any, event_type: EventType) -> dict[str, Any]:
                 "MISSING_PROPERTY",
                 f"properties.{name} is required for {event_type.name} events",
             )
+    if _size_bound(raw) <= MAX_PROPERTIES_BYTES:
+        return raw
     size = len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_PROPERTIES_BYTES:
         raise problem(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from revline.crm.object_types import ObjectType
 from revline.crm.records.repository import table_for
-from revline.kit.db.dialect import upsert_increment
+from revline.kit.db.dialect import add_to_counters
 from revline.models import (
     AnonymousIdentity,
     Event,
@@ -65,17 +65,15 @@ def move_events(session: Session, old_id: int, new_id: int) -> int:
     ).all()
     if counts:
         table: Table = EventDailyCount.__table__  # type: ignore[assignment]
-        session.execute(
-            upsert_increment(
-                session.get_bind().dialect.name,
-                table,
-                ("contact_id", "event_type", "detail", "day"),
-                "count",
-            ),
+        add_to_counters(
+            session.connection(),
+            table,
             [
                 {"contact_id": new_id, "event_type": t, "detail": d, "day": day, "count": n}
                 for t, d, day, n in counts
             ],
+            ("contact_id", "event_type", "detail", "day"),
+            "count",
         )
         session.execute(delete(EventDailyCount).where(EventDailyCount.contact_id == old_id))
     session.execute(
