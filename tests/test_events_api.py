@@ -562,3 +562,23 @@ def test_events_list_filters_and_pages_newest_first(client: TestClient) -> None:
     event_id = body["results"][0]["id"]
     assert client.delete(f"{EVENTS}/{event_id}").status_code in (404, 405)
     assert client.patch(f"{EVENTS}/{event_id}", json={}).status_code in (404, 405)
+
+
+def test_paging_is_exact_for_microsecond_timestamps(client: TestClient) -> None:
+    cid = contact(client)
+    stamps = [f"2026-03-01T12:00:00.{n:06d}Z" for n in (999999, 123457, 123456, 1)]
+    inputs = [page_view(f"/{i}", contact={"id": cid}, occurredAt=t) for i, t in enumerate(stamps)]
+    inputs += [page_view("/same", contact={"id": cid}, occurredAt=stamps[1])]
+    assert client.post(BATCH, json={"inputs": inputs}).status_code == 200
+    seen: list[str] = []
+    after = None
+    while True:
+        params: dict[str, Any] = {"contactId": cid, "limit": 1}
+        if after:
+            params["after"] = after
+        body = client.get(EVENTS, params=params).json()
+        seen += [e["properties"]["path"] for e in body["results"]]
+        after = body.get("paging", {}).get("next", {}).get("after")
+        if not after:
+            break
+    assert seen == ["/0", "/same", "/1", "/2", "/3"]

@@ -643,8 +643,13 @@ def identify(session: Session, raw: Any, *, now: datetime | None = None) -> Iden
 # --- reading ----------------------------------------------------------------------------
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _cursor(e: Event) -> str:
-    micros = int(e.occurred_at.timestamp() * 1_000_000)
+    # Integer microseconds: a float timestamp can be one microsecond off, and the page
+    # boundary would then skip or repeat a row.
+    micros = (e.occurred_at - _EPOCH) // timedelta(microseconds=1)
     return f"{micros}-{e.id}"
 
 
@@ -655,7 +660,7 @@ def _parse_cursor(after: str | None) -> tuple[datetime, int] | None:
         micros, ident = after.split("-", 1)
         if not (micros.isdigit() and ident.isdigit()) or len(micros) > 19 or len(ident) > 19:
             raise ValueError
-        at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(micros))
+        at = _EPOCH + timedelta(microseconds=int(micros))
         return at, int(ident)
     except (ValueError, OverflowError):
         raise ValidationError(
