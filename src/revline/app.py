@@ -27,6 +27,7 @@ from revline.crm.records.endpoints import router as records_router
 from revline.crm.records.merge_endpoints import router as merge_router
 from revline.crm.records.search_endpoints import router as search_router
 from revline.crm.routing.endpoints import router as routing_router
+from revline.events.endpoints import router as events_router
 from revline.forecasting.endpoints import router as forecasting_router
 from revline.kit.db import Database
 from revline.lifecycle.endpoints import router as conversion_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         money_router,
         forecasting_router,
         analytics_router,
+        events_router,
     ):
         app.include_router(router)
 

@@ -1,5 +1,5 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
-routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, demo."""
+routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, events, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from revline.auth import service as auth_service
 from revline.cli import contacts as contacts_cli
 from revline.cli import deals as deals_cli
 from revline.cli import duplicates as duplicates_cli
+from revline.cli import events as events_cli
 from revline.cli import forecast as forecast_cli
 from revline.cli import imports as imports_cli
 from revline.cli import lifecycle as lifecycle_cli
@@ -47,6 +48,7 @@ app.add_typer(money_cli.currency_app, name="currency")
 app.add_typer(pipelines_cli.app, name="pipelines")
 app.add_typer(deals_cli.app, name="deals")
 app.add_typer(imports_cli.app, name="import")
+app.add_typer(events_cli.app, name="events")
 
 
 @app.command()

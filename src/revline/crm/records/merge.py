@@ -172,6 +172,9 @@ def merge_records(
     merge_repo.repoint_merged(session, ot, merged_id, primary_id)
     moved_links = associations.move_edges(session, ot.name, merged_id, primary_id)
     moved_history = merge_repo.move_history(session, ot.name, merged_id, primary_id)
+    moved_events = (
+        merge_repo.move_events(session, merged_id, primary_id) if ot.name == "contacts" else 0
+    )
     records.update_record(
         session,
         ot,
@@ -196,6 +199,7 @@ def merge_records(
                 "filled": sorted(fill),
                 "associationsMoved": moved_links,
                 "historyRowsMoved": moved_history,
+                "eventsMoved": moved_events,
             },
         ),
     )

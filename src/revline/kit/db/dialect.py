@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -16,6 +19,8 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    any_,
+    bindparam,
     cast,
     func,
     literal,
@@ -23,6 +28,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -264,6 +270,124 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
             converted.append(memo[key])
         values[i] = converted
     params = list(zip(*values, strict=True))
+    connection.exec_driver_sql(sql, params)
+
+
+def _bound_columns(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[list[str], list[list[Any]]]:
+    """The column names of ``rows`` and, per column, its values through the column type's
+    bind processor (each distinct object converted once, as in :func:`insert_many`)."""
+    columns = list(rows[0])
+    dialect = connection.dialect
+    values = [[row[c] for row in rows] for c in columns]
+    for i, c in enumerate(columns):
+        proc = table.c[c].type.dialect_impl(dialect).bind_processor(dialect)
+        if proc is None:
+            continue
+        memo: dict[int, Any] = {}
+        converted: list[Any] = []
+        for value in values[i]:
+            if value is None:
+                converted.append(None)
+                continue
+            key = id(value)
+            if key not in memo:
+                memo[key] = proc(value)
+            converted.append(memo[key])
+        values[i] = converted
+    return columns, values
+
+
+def _json_default(value: Any) -> Any:
+    """What ``json.dumps`` cannot write itself (it asks only for those values)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} into a bulk insert")
+
+
+def _bulk_insert_sql(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> tuple[str, Any]:
+    """``INSERT INTO table (columns) <rows>`` as driver SQL and its parameters.
+
+    PostgreSQL gets the rows as one JSON document unpacked by ``json_to_recordset``: one
+    parameter whatever the number of rows, so the statement text never changes and the
+    driver adapts a single string (``json.dumps`` in C) instead of thousands of values.
+    SQLite gets a multi-row VALUES list (its limit of 32,766 parameters holds a few thousand
+    rows of a narrow table), each value through its column type's bind processor."""
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        columns = list(rows[0])
+        names = ", ".join(f'"{c}"' for c in columns)
+        shape = ", ".join(f'"{c}" {table.c[c].type.compile(dialect=dialect)}' for c in columns)
+        document = json.dumps(list(rows), separators=(",", ":"), default=_json_default)
+        # Names and types come from the model, never from input.
+        sql = (
+            f'INSERT INTO "{table.name}" ({names}) '  # noqa: S608
+            f"SELECT {names} FROM json_to_recordset(%s::json) AS r({shape})"
+        )
+        return sql, (document,)
+    columns, values = _bound_columns(connection, table, rows)
+    names = ", ".join(f'"{c}"' for c in columns)
+    marker = "(" + ", ".join(["?"] * len(columns)) + ")"
+    flat = [v for row in zip(*values, strict=True) for v in row]
+    head = f'INSERT INTO "{table.name}" ({names}) VALUES '  # noqa: S608
+    sql = head + ", ".join([marker] * len(rows))
+    return sql, tuple(flat)
+
+
+def in_values(dialect: str, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values`` for long lists: on PostgreSQL ``column = ANY(array)``, one
+    parameter instead of one per value (which the driver would have to splice into the
+    statement, and which gives a new statement text for every list length)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(list(values))  # type: ignore[no-any-return]
+
+
+def insert_returning(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    returning: Sequence[str],
+    *,
+    skip_conflicts: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` in one statement and answer ``returning`` of each inserted row; with
+    ``skip_conflicts``, rows that would break a unique index are left out (ON CONFLICT DO
+    NOTHING), so concurrent writers of one key store it once. The answer's order is not
+    guaranteed: callers match rows by a returned key (or by ascending id, which follows the
+    order of ``rows`` within one statement on both engines)."""
+    if not rows:
+        return []
+    sql, params = _bulk_insert_sql(connection, table, rows)
+    if skip_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    sql += " RETURNING " + ", ".join(f'"{c}"' for c in returning)
+    return [tuple(r) for r in connection.exec_driver_sql(sql, params)]
+
+
+def add_to_counters(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    column: str,
+) -> None:
+    """Insert ``rows``, or add their ``column`` to the row with the same ``keys`` where one
+    exists (``count = count + excluded.count``), in one statement. No two rows may share
+    their keys (PostgreSQL refuses to touch one row twice in a statement): sum them first."""
+    if not rows:
+        return
+    sql, params = _bulk_insert_sql(connection, table, rows)
+    target = ", ".join(f'"{k}"' for k in keys)
+    sql += (
+        f' ON CONFLICT ({target}) DO UPDATE SET "{column}" = '
+        f'"{table.name}"."{column}" + excluded."{column}"'
+    )
     connection.exec_driver_sql(sql, params)
 
 
