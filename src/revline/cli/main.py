@@ -1,5 +1,6 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
-routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, demo."""
+routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, segments,
+demo."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import money as money_cli
 from revline.cli import pipelines as pipelines_cli
 from revline.cli import routing as routing_cli
+from revline.cli import segments as segments_cli
 from revline.cli import worker as worker_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
 from revline.config import Settings
@@ -47,6 +49,7 @@ app.add_typer(money_cli.currency_app, name="currency")
 app.add_typer(pipelines_cli.app, name="pipelines")
 app.add_typer(deals_cli.app, name="deals")
 app.add_typer(imports_cli.app, name="import")
+app.add_typer(segments_cli.app, name="segments")
 
 
 @app.command()

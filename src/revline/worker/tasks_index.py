@@ -11,4 +11,5 @@ TASK_MODULES: tuple[str, ...] = (
     "revline.jobs.tasks",
     "revline.crm.money.tasks",
     "revline.forecasting.tasks",
+    "revline.segments.tasks",
 )

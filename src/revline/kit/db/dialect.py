@@ -16,9 +16,11 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     cast,
     func,
     literal,
+    null,
     or_,
     select,
     text,
@@ -43,6 +45,26 @@ def json_number(dialect: str, column: Any, key: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return cast(text, Numeric)
     return cast(text, Float)
+
+
+def json_numeric(dialect: str, column: Any, key: str) -> ColumnElement[Any]:
+    """The value under ``key`` as a number when it is a JSON number, else NULL: documents
+    written by clients (event properties) may hold anything, and a cast must not fail."""
+    if dialect == "postgresql":
+        return case(
+            (
+                func.jsonb_typeof(column.op("->")(literal(key, String))) == "number",
+                cast(column.op("->>")(literal(key, String)), Numeric),
+            ),
+            else_=null(),
+        )
+    return case(
+        (
+            func.json_type(column, f'$."{key}"').in_(("integer", "real")),
+            cast(func.json_extract(column, f'$."{key}"'), Float),
+        ),
+        else_=null(),
+    )
 
 
 def json_has_key(dialect: str, column: Any, key: str) -> ColumnElement[bool]:
