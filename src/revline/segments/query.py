@@ -167,18 +167,18 @@ class Compiler:
         )
         return not_(inside) if leaf.negated else inside
 
-    def _aggregate_details(self, leaf: EventLeaf, key: str | None) -> frozenset[str] | None:
-        """The key-property values daily counts must be read for, when they can answer the
-        leaf at all (None: raw events are needed). An empty set restricts nothing."""
+    def _aggregate_details(
+        self, leaf: EventLeaf, key: str | None
+    ) -> tuple[bool, frozenset[str] | None]:
+        """Whether daily counts can answer the leaf, and for which key-property values
+        (None: any; an empty set: none, as two disjoint filters ask)."""
         allowed: frozenset[str] | None = None
         for f in leaf.where:
             if key is None or f.property_name != key or f.operator not in ("EQ", "IN"):
-                return None
+                return False, None
             values = frozenset([str(f.value)] if f.operator == "EQ" else f.values)
             allowed = values if allowed is None else allowed & values
-            if not allowed:
-                return frozenset({"\x00"})  # two disjoint filters: matches no row
-        return allowed or frozenset()
+        return True, allowed
 
     def _event(self, leaf: EventLeaf) -> ColumnElement[bool] | None:
         if leaf.event_type in SYSTEM_TYPES:
@@ -198,13 +198,13 @@ class Compiler:
         key = self.context.event_types[leaf.event_type]
         first, last = leaf.window(self.context.today)
         threshold = leaf.at_least if leaf.at_least is not None else (leaf.at_most or 0) + 1
-        details = None if self.context.force_raw else self._aggregate_details(leaf, key)
+        aggregate, details = self._aggregate_details(leaf, key)
         counted: Select[Any]
-        if details is not None:
+        if aggregate and not self.context.force_raw:
             d = EventDailyCount
             counted = select(d.contact_id).where(d.event_type == leaf.event_type)
-            if details:
-                counted = counted.where(d.detail.in_(sorted(details)))
+            if details is not None:
+                counted = counted.where(d.detail.in_(sorted(details)) if details else false())
             if first is not None:
                 counted = counted.where(d.day >= first)
             if last is not None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     String,
+    Table,
     delete,
     false,
     func,
@@ -38,6 +39,11 @@ _CHUNK = 500
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _table(model: Any) -> Table:
+    # Core statements on the tables: the ORM's bulk paths would not report row counts.
+    return model.__table__  # type: ignore[no-any-return]
 
 
 # --- what conditions may name -----------------------------------------------------------
@@ -126,7 +132,7 @@ def _event_insert(segment: Segment, kind: str, now: datetime, ids: Select[Any]) 
         literal(props, JSONDocument),
         literal(EVENT_SOURCE, String),
     )
-    return insert(Event).from_select(
+    return insert(_table(Event)).from_select(
         [
             "event_type",
             "occurred_at",
@@ -161,13 +167,17 @@ def apply_membership(
     gone_where = [m.segment_id == segment.id, m.contact_id.not_in(select(wanted.c[0]))]
     if among is not None:
         gone_where.append(m.contact_id.in_(sorted(set(among))))
-    gone = session.execute(delete(m).where(*gone_where))
+    gone = session.execute(
+        delete(_table(m)).where(*gone_where).execution_options(preserve_rowcount=True)
+    )
     current = select(m.contact_id).where(m.segment_id == segment.id)
     joining = select(literal(segment.id, Integer), wanted.c[0], literal(now, UTCDateTime())).where(
         wanted.c[0].not_in(current)
     )
     came = session.execute(
-        insert(m).from_select(["segment_id", "contact_id", "entered_at"], joining)
+        insert(_table(m))
+        .from_select(["segment_id", "contact_id", "entered_at"], joining)
+        .execution_options(preserve_rowcount=True)
     )
     # The rows just written are the entries: read them back instead of evaluating again.
     entered = select(m.contact_id).where(m.segment_id == segment.id, m.entered_at == now)
@@ -191,7 +201,8 @@ def add_members(
     new = sorted(set(contact_ids) - have)
     if new:
         session.execute(
-            insert(m), [{"segment_id": segment.id, "contact_id": i, "entered_at": now} for i in new]
+            insert(_table(m)),
+            [{"segment_id": segment.id, "contact_id": i, "entered_at": now} for i in new],
         )
         session.execute(
             _event_insert(
@@ -218,7 +229,7 @@ def remove_members(
         where = [m.segment_id == segment.id]
         if contact_ids is not None:
             where.append(m.contact_id.in_(sorted(set(contact_ids))))
-        session.execute(delete(m).where(*where))
+        session.execute(delete(_table(m)).where(*where))
     return gone
 
 
