@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     delete,
+    exists,
     false,
     func,
     insert,
@@ -28,6 +29,7 @@ from revline.crm.object_types import COMPANIES, CONTACTS
 from revline.crm.records.repository import table_for
 from revline.events.definitions import BUILT_IN, SYSTEM_TYPES
 from revline.kit.db import JSONDocument, UTCDateTime
+from revline.kit.db.dialect import insert_missing_from, rebuild_memory
 from revline.models import Association, Event, EventDefinition, Segment, SegmentMember
 from revline.segments.query import PRIMARY_COMPANY_TYPE_ID
 
@@ -157,27 +159,28 @@ def apply_membership(
     """Make the members of ``segment`` (among ``among`` when given) exactly the ids that
     ``members`` yields, recording an event per entry and exit. Returns (entered, exited)."""
     m = SegmentMember
+    if among is None:
+        memory = rebuild_memory(session.get_bind().dialect.name)
+        if memory is not None:
+            session.execute(memory)
     wanted = members.subquery()
-    leaving = select(m.contact_id).where(
-        m.segment_id == segment.id, m.contact_id.not_in(select(wanted.c[0]))
-    )
-    if among is not None:
-        leaving = leaving.where(m.contact_id.in_(sorted(set(among))))
-    session.execute(_event_insert(segment, EXITED, now, leaving))
-    gone_where = [m.segment_id == segment.id, m.contact_id.not_in(select(wanted.c[0]))]
+    # NOT EXISTS rather than NOT IN: both engines turn it into an anti-join, whatever the size.
+    still_wanted = exists(select(wanted.c[0]).where(wanted.c[0] == m.contact_id))
+    gone_where = [m.segment_id == segment.id, ~still_wanted]
     if among is not None:
         gone_where.append(m.contact_id.in_(sorted(set(among))))
+    session.execute(_event_insert(segment, EXITED, now, select(m.contact_id).where(*gone_where)))
     gone = session.execute(
         delete(_table(m)).where(*gone_where).execution_options(preserve_rowcount=True)
     )
-    current = select(m.contact_id).where(m.segment_id == segment.id)
-    joining = select(literal(segment.id, Integer), wanted.c[0], literal(now, UTCDateTime())).where(
-        wanted.c[0].not_in(current)
-    )
+    joining = select(literal(segment.id, Integer), wanted.c[0], literal(now, UTCDateTime()))
     came = session.execute(
-        insert(_table(m))
-        .from_select(["segment_id", "contact_id", "entered_at"], joining)
-        .execution_options(preserve_rowcount=True)
+        insert_missing_from(
+            session.get_bind().dialect.name,
+            _table(m),
+            ["segment_id", "contact_id", "entered_at"],
+            joining,
+        ).execution_options(preserve_rowcount=True)
     )
     # The rows just written are the entries: read them back instead of evaluating again.
     entered = select(m.contact_id).where(m.segment_id == segment.id, m.entered_at == now)

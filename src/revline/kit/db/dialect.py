@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -311,6 +312,17 @@ def insert_missing(dialect: str, table: Table, rows: Sequence[dict[str, Any]]) -
     return insert(table).values(list(rows)).on_conflict_do_nothing()
 
 
+def insert_missing_from(
+    dialect: str, table: Table, columns: Sequence[str], rows: Select[Any]
+) -> Executable:
+    """INSERT .. SELECT that skips rows whose key already exists. Cheaper than excluding
+    them in the SELECT with NOT EXISTS, which PostgreSQL may plan as a scan of the table
+    being filled for every row."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # SQLite cannot tell "SELECT .. ON CONFLICT" from a join constraint without a WHERE.
+    return insert(table).from_select(list(columns), rows.where(true())).on_conflict_do_nothing()
+
+
 def key_lock(dialect: str, key: str) -> Executable | None:
     """A statement holding a lock on ``key`` until the transaction ends, so that a
     check-then-insert on the key is not raced by another transaction (PostgreSQL advisory
@@ -347,4 +359,13 @@ def report_memory(dialect: str) -> Executable | None:
     in its page cache."""
     if dialect == "postgresql":
         return text("SET LOCAL work_mem = '64MB'")
+    return None
+
+
+def rebuild_memory(dialect: str) -> Executable | None:
+    """Room for a whole-population set operation (a segment rebuild over a million contacts
+    hashes a million ids; below the memory it needs PostgreSQL would fall back to plans that
+    compare row by row). Local to the transaction; None on SQLite."""
+    if dialect == "postgresql":
+        return text("SET LOCAL work_mem = '256MB'")
     return None
