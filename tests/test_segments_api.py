@@ -336,3 +336,38 @@ def test_rebuild_endpoint_and_cli(client: TestClient, database: Database) -> Non
     assert result.exit_code == 0, result.output
     result = run("segments", "rebuild", "--database-url", database.url)
     assert result.exit_code == 1
+
+
+GARBAGE: list[Any] = [
+    None,
+    [],
+    "x",
+    17,
+    {"name": ["a"], "conditions": {"and": "x"}},
+    {"name": "g", "conditions": {"event": {"a": 1}, "atLeast": "2"}},
+    {"name": "g", "conditions": {"property": "country", "operator": "IN", "values": [{}]}},
+    {"name": "g", "conditions": {"inSegment": 10**30}},
+    {"name": "g", "conditions": {"event": "page_view", "between": {"from": 5, "to": None}}},
+    {"name": "g", "conditions": {"event": "page_view", "where": "path"}},
+    {"name": "g", "conditions": {"companyProperty": "createdate", "operator": "GT", "value": "x"}},
+    {"conditions": eq("country", "US"), "limit": "many"},
+    {"conditions": eq("country", "US"), "limit": 10**6},
+    {"ids": [None, True, -1, "1e3", 10**40]},
+    {"ids": "1,2"},
+]
+
+
+@pytest.mark.parametrize("body", GARBAGE)
+def test_garbage_is_never_a_500(client: TestClient, body: Any) -> None:
+    static = segment(client, None, name="static", kind="static")
+    for method, path in [
+        ("POST", SEGMENTS),
+        ("POST", f"{SEGMENTS}/preview"),
+        ("PATCH", f"{SEGMENTS}/{static}"),
+        ("POST", f"{SEGMENTS}/{static}/members/add"),
+        ("POST", f"{SEGMENTS}/{static}/members/remove"),
+        ("GET", f"{SEGMENTS}/{static}/members?limit=x&after=-1"),
+        ("GET", "/revline/v1/contacts/abc/segments"),
+    ]:
+        resp = client.request(method, path, json=body)
+        assert resp.status_code < 500, (method, path, resp.text)
