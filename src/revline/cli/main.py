@@ -1,5 +1,6 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
-routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, events, demo."""
+routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, events,
+segments, demo."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import money as money_cli
 from revline.cli import pipelines as pipelines_cli
 from revline.cli import routing as routing_cli
+from revline.cli import segments as segments_cli
 from revline.cli import worker as worker_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
 from revline.config import Settings
@@ -49,6 +51,7 @@ app.add_typer(pipelines_cli.app, name="pipelines")
 app.add_typer(deals_cli.app, name="deals")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(events_cli.app, name="events")
+app.add_typer(segments_cli.app, name="segments")
 
 
 @app.command()

@@ -12,4 +12,5 @@ TASK_MODULES: tuple[str, ...] = (
     "revline.crm.money.tasks",
     "revline.forecasting.tasks",
     "revline.events.tasks",
+    "revline.segments.tasks",
 )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from revline.crm import signals
 from revline.crm.associations import repository as repo
 from revline.crm.associations import types as assoc_types
 from revline.crm.lifecycle import sync as lifecycle_sync
@@ -357,6 +358,33 @@ def delete_label(session: Session, from_ot: ObjectType, to_ot: ObjectType, type_
 # --- linking ----------------------------------------------------------------------------
 
 
+def _contacts_relinked(session: Session, pairs: Sequence[tuple[str, int, str, int]]) -> None:
+    """Contact-company links changed: segments reading company properties look again at
+    those contacts (their primary company may be another one now)."""
+    contacts = {
+        a_id if a_type == "contacts" else b_id
+        for a_type, a_id, b_type, b_id in pairs
+        if {a_type, b_type} == {"contacts", "companies"}
+    }
+    if contacts:
+        signals.contacts_changed(session, ids=contacts, associations=True)
+
+
+def _edges_relinked(session: Session, record_type: str, record_id: int) -> None:
+    """A contact's or company's links all change at once (archive, restore, merge)."""
+    if record_type not in ("contacts", "companies"):
+        return
+    other = "companies" if record_type == "contacts" else "contacts"
+    _contacts_relinked(
+        session,
+        [
+            (record_type, record_id, e.to_type, e.to_id)
+            for e in repo.all_edges_of(session, record_type, record_id)
+            if e.to_type == other
+        ],
+    )
+
+
 def _inverse(session: Session, info: TypeInfo) -> TypeInfo:
     found = _type_info(session, info.to_type, info.from_type, info.category, info.inverse_id)
     if found is None:  # a label row without its partner: treat the link as symmetric
@@ -431,6 +459,7 @@ def _link(
                 )
             )
     repo.add_edges(session, new)
+    _contacts_relinked(session, [(from_type, from_id, to_type, to_id)])
 
 
 def link_new_records(
@@ -481,6 +510,7 @@ def link_new_records(
             for a, a_id, b, b_id, category, type_id in rows
         ],
     )
+    _contacts_relinked(session, [(a, a_id, b, b_id) for a, a_id, b, b_id, _, _ in rows])
 
 
 def live_targets(
@@ -614,6 +644,7 @@ def create_labelled(
 def _unlink_all(session: Session, a_type: str, a_id: int, b_type: str, b_id: int) -> None:
     repo.remove_between(session, a_type, a_id, b_type, b_id)
     repo.remove_between(session, b_type, b_id, a_type, a_id)
+    _contacts_relinked(session, [(a_type, a_id, b_type, b_id)])
 
 
 def remove_all(
@@ -636,6 +667,7 @@ def _remove_types(
     for info in infos:
         repo.remove_edge(session, from_type, from_id, to_type, to_id, info.type_id)
         repo.remove_edge(session, to_type, to_id, from_type, from_id, info.inverse_id)
+    _contacts_relinked(session, [(from_type, from_id, to_type, to_id)])
 
 
 def _targets(
@@ -799,6 +831,7 @@ def batch_archive_labels(
 
 def archive_edges_of(session: Session, record_type: str, record_id: int) -> None:
     """Hide every link of an archived record, both directions; restore brings them back."""
+    _edges_relinked(session, record_type, record_id)
     edges = repo.all_edges_of(session, record_type, record_id)
     repo.set_archived_from(session, record_type, record_id, True)
     repo.set_archived_pointing_at(
@@ -853,6 +886,7 @@ def restore_edges_of(session: Session, record_type: str, record_id: int) -> None
             continue
         repo.unarchive_edge(session, record_type, record_id, e.to_type, e.to_id, e.type_id)
         repo.unarchive_edge(session, e.to_type, e.to_id, record_type, record_id, inverse_id)
+    _edges_relinked(session, record_type, record_id)
 
 
 def move_edges(session: Session, record_type: str, old_id: int, new_id: int) -> int:
@@ -892,4 +926,5 @@ def move_edges(session: Session, record_type: str, old_id: int, new_id: int) -> 
             repo.repoint_edge(mirror, to_id=new_id)
         moved += 1
     session.flush()
+    _edges_relinked(session, record_type, new_id)
     return moved

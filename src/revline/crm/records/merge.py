@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import RowMapping
 from sqlalchemy.orm import Session
 
+from revline.crm import signals
 from revline.crm.associations import service as associations
 from revline.crm.object_types import ObjectType
 from revline.crm.properties import service as properties
@@ -183,6 +184,9 @@ def merge_records(
         source=WriteSource(MERGE_SOURCE, f"merged:{merged_id}", source.user_id),
         now=now,
     )
+    if ot.name == "contacts":
+        # The merged contact leaves every segment; the survivor now holds both histories.
+        signals.contacts_changed(session, ids=[primary_id, merged_id], properties=["*"])
     merge_repo.add_merge(
         session,
         RecordMerge(

@@ -181,7 +181,9 @@ def _scalar_ok(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
-def _parse_filter(raw: Any, where: str, problems: list[ErrorDetail]) -> Filter | None:
+def parse_filter(raw: Any, where: str, problems: list[ErrorDetail]) -> Filter | None:
+    """One ``{"propertyName", "operator", "value" | "highValue" | "values"}`` filter checked for
+    shape (the property and the values' types are checked when it is compiled)."""
     if not isinstance(raw, dict):
         problems.append(_problem("INVALID_FILTER", f"{where} must be an object", where))
         return None
@@ -347,7 +349,7 @@ def parse_search_request(raw: Any) -> SearchRequest:
             )
         total += len(filters_in)
         parsed = [
-            _parse_filter(f, f"{where}.filters[{i}]", problems) for i, f in enumerate(filters_in)
+            parse_filter(f, f"{where}.filters[{i}]", problems) for i, f in enumerate(filters_in)
         ]
         group_filters = tuple(f for f in parsed if f is not None)
         if group_filters:
@@ -701,6 +703,16 @@ class _Compiler:
         return keys
 
 
+def filter_condition(
+    session: Session, ot: ObjectType, catalog: Catalog, f: Filter, where: str
+) -> tuple[ColumnElement[bool] | None, list[ErrorDetail]]:
+    """The SQL condition one filter puts on the table of ``ot`` (exactly as search reads it),
+    or the problems that make it invalid, each naming ``where``. Segments build on this."""
+    compiler = _Compiler(session, ot, catalog)
+    condition = compiler.condition(f, where)
+    return (condition if not compiler.problems else None), compiler.problems
+
+
 def search_records(session: Session, ot: ObjectType, request: SearchRequest) -> SearchResult:
     """One page of the live records of ``ot`` matching ``request``, and how many match."""
     catalog = properties.load_catalog(session, ot)
@@ -744,6 +756,8 @@ __all__ = [
     "SearchRequest",
     "SearchResult",
     "Sort",
+    "filter_condition",
+    "parse_filter",
     "parse_search_request",
     "search_records",
 ]

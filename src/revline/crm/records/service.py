@@ -11,6 +11,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from revline.crm import signals
 from revline.crm.associations import service as associations
 from revline.crm.associations.service import AssociationSpec, LinkedRecord
 from revline.crm.companies import rules as company_rules
@@ -542,6 +543,24 @@ def after_store(
         deals.record_transitions(session, changes, at, source)
     routing.route(session, ot, changes, at, source)
     lifecycle_sync.after_store(session, ot, changes, at, source)
+    if ot.name in ("contacts", "companies"):
+        _announce(session, ot, changes)
+
+
+def _announce(session: Session, ot: ObjectType, changes: Sequence[StoredChange]) -> None:
+    """Tell segments what changed: a new record can meet any condition ("*"), an updated one
+    only those reading the properties that changed."""
+    created = [c.record_id for c in changes if c.before is None]
+    if created:
+        signals.contacts_changed(session, object_type=ot.name, ids=created, properties=["*"])
+    updated = [c for c in changes if c.before is not None and c.changed]
+    if updated:
+        signals.contacts_changed(
+            session,
+            object_type=ot.name,
+            ids=[c.record_id for c in updated],
+            properties={name for c in updated for name in c.changed},
+        )
 
 
 def _flush_or_conflict(session: Session, ot: ObjectType) -> None:
@@ -694,6 +713,8 @@ def archive_record(session: Session, ot: ObjectType, record_id: str) -> None:
         at = utcnow()
         repo.update_row(session, ot, ident, {"archived": True, "archived_at": at})
         associations.archive_edges_of(session, ot.name, ident)
+        if ot.name == "contacts":
+            signals.contacts_changed(session, ids=[ident], properties=["*"])
 
 
 def restore_record(session: Session, ot: ObjectType, record_id: str) -> RecordView:
@@ -727,5 +748,7 @@ def restore_record(session: Session, ot: ObjectType, record_id: str) -> RecordVi
     )
     _flush_or_conflict(session, ot)
     associations.restore_edges_of(session, ot.name, ident)
+    if ot.name == "contacts":
+        signals.contacts_changed(session, ids=[ident], properties=["*"])
     fresh = repo.rows_by_id(session, ot, [ident], archived=None)[ident]
     return _render(catalog, [fresh], None)[0]

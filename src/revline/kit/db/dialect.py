@@ -21,12 +21,15 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     cast,
     func,
     literal,
+    null,
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,6 +52,26 @@ def json_number(dialect: str, column: Any, key: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return cast(text, Numeric)
     return cast(text, Float)
+
+
+def json_numeric(dialect: str, column: Any, key: str) -> ColumnElement[Any]:
+    """The value under ``key`` as a number when it is a JSON number, else NULL: documents
+    written by clients (event properties) may hold anything, and a cast must not fail."""
+    if dialect == "postgresql":
+        return case(
+            (
+                func.jsonb_typeof(column.op("->")(literal(key, String))) == "number",
+                cast(column.op("->>")(literal(key, String)), Numeric),
+            ),
+            else_=null(),
+        )
+    return case(
+        (
+            func.json_type(column, f'$."{key}"').in_(("integer", "real")),
+            cast(func.json_extract(column, f'$."{key}"'), Float),
+        ),
+        else_=null(),
+    )
 
 
 def json_has_key(dialect: str, column: Any, key: str) -> ColumnElement[bool]:
@@ -413,6 +436,17 @@ def insert_missing(dialect: str, table: Table, rows: Sequence[dict[str, Any]]) -
     return insert(table).values(list(rows)).on_conflict_do_nothing()
 
 
+def insert_missing_from(
+    dialect: str, table: Table, columns: Sequence[str], rows: Select[Any]
+) -> Executable:
+    """INSERT .. SELECT that skips rows whose key already exists. Cheaper than excluding
+    them in the SELECT with NOT EXISTS, which PostgreSQL may plan as a scan of the table
+    being filled for every row."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # SQLite cannot tell "SELECT .. ON CONFLICT" from a join constraint without a WHERE.
+    return insert(table).from_select(list(columns), rows.where(true())).on_conflict_do_nothing()
+
+
 def key_lock(dialect: str, key: str) -> Executable | None:
     """A statement holding a lock on ``key`` until the transaction ends, so that a
     check-then-insert on the key is not raced by another transaction (PostgreSQL advisory
@@ -449,4 +483,13 @@ def report_memory(dialect: str) -> Executable | None:
     in its page cache."""
     if dialect == "postgresql":
         return text("SET LOCAL work_mem = '64MB'")
+    return None
+
+
+def rebuild_memory(dialect: str) -> Executable | None:
+    """Room for a whole-population set operation (a segment rebuild over a million contacts
+    hashes a million ids; below the memory it needs PostgreSQL would fall back to plans that
+    compare row by row). Local to the transaction; None on SQLite."""
+    if dialect == "postgresql":
+        return text("SET LOCAL work_mem = '256MB'")
     return None
