@@ -201,7 +201,7 @@ def stage_stays(
     their middle value(s), ranked in the database.
 
     A stay ends with a transition out of the stage, which holds the stay's length
-    (``stay_seconds``: written with every transition, back-filled by migration 0020); the
+    (``stay_seconds``: written with every transition, back-filled by migration 0018); the
     ``(from_pipeline, changed_at, ...)`` index answers the whole scan. PostgreSQL ranks with
     ``percentile_cont`` per stage. SQLite has no percentile function: its stays are ranked
     with window functions, by stage position (an integer) and length."""

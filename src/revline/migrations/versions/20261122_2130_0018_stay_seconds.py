@@ -5,7 +5,7 @@ the length stored, PostgreSQL sorts a plain integer per stage (``percentile_cont
 of computing an interval per row first. The covering index of "stays that ended in a window"
 carries the length in place of the stay's start.
 
-Revision ID: 0020
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-11-22 21:30:00.000000
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
