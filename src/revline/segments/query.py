@@ -38,7 +38,7 @@ from revline.crm.records.repository import table_for
 from revline.crm.records.search import filter_condition
 from revline.errors import ErrorDetail
 from revline.events.definitions import SYSTEM_TYPES
-from revline.kit.db.dialect import json_numeric, json_text, like_escape
+from revline.kit.db.dialect import in_values, json_numeric, json_text, like_escape
 from revline.models import Association, Event, EventDailyCount, SegmentMember
 from revline.segments.conditions import (
     EventFilter,
@@ -100,11 +100,17 @@ class Compiler:
         # Merged contacts are archived too, so "live" is the one flag.
         scope: list[ColumnElement[bool]] = [c.archived == false()]
         if self.ids is not None:
-            scope.append(c.id.in_(self.ids))
+            scope.append(self._among(c.id))
         condition = self.condition(node)
         if condition is not None:
             scope.append(condition)
         return select(c.id).where(*scope)
+
+    def _among(self, column: Any) -> ColumnElement[bool]:
+        """``column`` is one of the contacts being re-evaluated (one array parameter on
+        PostgreSQL, however many there are)."""
+        assert self.ids is not None
+        return in_values(self.dialect, column, self.ids)
 
     def condition(self, node: Node) -> ColumnElement[bool] | None:
         if isinstance(node, Group):
@@ -150,7 +156,7 @@ class Compiler:
             )
         )
         if self.ids is not None:
-            primary = primary.where(a.from_id.in_(self.ids))
+            primary = primary.where(self._among(a.from_id))
         return self.contacts.c.id.in_(primary)
 
     def _segment(self, leaf: SegmentLeaf) -> ColumnElement[bool] | None:
@@ -210,7 +216,7 @@ class Compiler:
             if last is not None:
                 counted = counted.where(d.day <= last)
             if self.ids is not None:
-                counted = counted.where(d.contact_id.in_(self.ids))
+                counted = counted.where(self._among(d.contact_id))
             counted = counted.group_by(d.contact_id).having(func.sum(d.count) >= threshold)
         else:
             e = Event
@@ -224,7 +230,7 @@ class Compiler:
             if last is not None:
                 counted = counted.where(e.occurred_at < day_start(last + timedelta(days=1)))
             if self.ids is not None:
-                counted = counted.where(e.contact_id.in_(self.ids))
+                counted = counted.where(self._among(e.contact_id))
             counted = counted.group_by(e.contact_id).having(func.count() >= threshold)
         did = self.contacts.c.id.in_(counted)
         return did if leaf.at_least is not None else not_(did)

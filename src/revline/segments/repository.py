@@ -3,7 +3,7 @@ entry and exit events they write, and the reads of members and membership histor
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,7 @@ from revline.crm.object_types import COMPANIES, CONTACTS
 from revline.crm.records.repository import table_for
 from revline.events.definitions import BUILT_IN, SYSTEM_TYPES
 from revline.kit.db import JSONDocument, UTCDateTime
-from revline.kit.db.dialect import insert_missing_from, rebuild_memory
+from revline.kit.db.dialect import in_values, insert_many, insert_missing_from, rebuild_memory
 from revline.models import Association, Event, EventDefinition, Segment, SegmentMember
 from revline.segments.query import PRIMARY_COMPANY_TYPE_ID
 
@@ -189,6 +190,86 @@ def apply_membership(
     return _rowcount(came), _rowcount(gone)
 
 
+def members_among(
+    session: Session, selects: Sequence[tuple[int, Select[Any]]]
+) -> set[tuple[int, int]]:
+    """(segment id, contact id) of every contact each segment's ``members`` select yields,
+    from one statement: the incremental path evaluates a handful of contacts against many
+    segments, where a round trip per segment costs more than the work."""
+    parts = []
+    for segment_id, members in selects:
+        sub = members.subquery()
+        parts.append(select(literal(segment_id, Integer), sub.c[0]))
+    if not parts:
+        return set()
+    statement = parts[0] if len(parts) == 1 else union_all(*parts)
+    return {(int(s), int(c)) for s, c in session.execute(statement)}
+
+
+def current_members(
+    session: Session, segment_ids: Collection[int], contact_ids: Collection[int]
+) -> set[tuple[int, int]]:
+    """(segment id, contact id) of the memberships of ``contact_ids`` in ``segment_ids``."""
+    if not segment_ids or not contact_ids:
+        return set()
+    m = SegmentMember
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(
+        select(m.segment_id, m.contact_id).where(
+            in_values(dialect, m.segment_id, sorted(segment_ids)),
+            in_values(dialect, m.contact_id, sorted(contact_ids)),
+        )
+    )
+    return {(int(s), int(c)) for s, c in rows}
+
+
+def write_changes(
+    session: Session,
+    segments: dict[int, Segment],
+    entered: Collection[tuple[int, int]],
+    exited: Collection[tuple[int, int]],
+    now: datetime,
+) -> None:
+    """Apply known entries and exits: member rows added and removed, and one entry or exit
+    event per change, each kind in one statement."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if entered:
+        insert_many(
+            connection,
+            _table(SegmentMember),
+            [{"segment_id": s, "contact_id": c, "entered_at": now} for s, c in sorted(entered)],
+        )
+    leaving: dict[int, list[int]] = {}
+    for s, c in sorted(exited):
+        leaving.setdefault(s, []).append(c)
+    for segment_id, contact_ids in leaving.items():
+        session.execute(
+            delete(_table(SegmentMember)).where(
+                SegmentMember.segment_id == segment_id,
+                in_values(dialect, SegmentMember.contact_id, contact_ids),
+            )
+        )
+    props = {
+        i: {"segment_id": str(i), "segment_name": segments[i].name}
+        for i in {s for s, _ in entered} | {s for s, _ in exited}
+    }
+    rows = [
+        {
+            "event_type": kind,
+            "occurred_at": now,
+            "received_at": now,
+            "contact_id": c,
+            "detail": str(s),
+            "properties": props[s],
+            "source": EVENT_SOURCE,
+        }
+        for kind, changes in ((ENTERED, entered), (EXITED, exited))
+        for s, c in sorted(changes)
+    ]
+    insert_many(connection, _table(Event), rows)
+
+
 def add_members(
     session: Session, segment: Segment, contact_ids: Collection[int], now: datetime
 ) -> list[int]:
@@ -266,15 +347,20 @@ def segments_of_contacts(session: Session, contact_ids: Collection[int]) -> list
 
 
 def live_contact_ids(session: Session, ids: Collection[int]) -> set[int]:
+    if not ids:
+        return set()
     contacts = table_for(CONTACTS)
-    found: set[int] = set()
+    dialect = session.get_bind().dialect.name
     wanted = sorted(set(ids))
-    for start in range(0, len(wanted), _CHUNK):
+    found: set[int] = set()
+    # SQLite binds each value of an IN list: chunks keep it under its parameter limit.
+    step = len(wanted) if dialect == "postgresql" else _CHUNK
+    for start in range(0, len(wanted), step):
         found.update(
             session.scalars(
                 select(contacts.c.id).where(
                     contacts.c.archived == false(),
-                    contacts.c.id.in_(wanted[start : start + _CHUNK]),
+                    in_values(dialect, contacts.c.id, wanted[start : start + step]),
                 )
             )
         )

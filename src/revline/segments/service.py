@@ -312,13 +312,42 @@ def reevaluate(
     if not contact_ids:
         return diffs
     context = _context(session, today)
+    # Segments are evaluated in layers, each layer in a few statements whatever its size; a
+    # segment that reads the membership of one in the pending layer waits for it to be
+    # applied, so it sees the new membership.
+    layer: list[Segment] = []
     for segment in _dependency_order(repo.live_segments(session, kind="dynamic")):
-        reads_changed = bool(changed & set(segment.dependencies.get("segments", [])))
-        if not (reads_changed or _affected(segment, object_type, properties, events, links)):
-            continue
+        reads = {int(i) for i in segment.dependencies.get("segments", [])}
+        if reads & {s.id for s in layer}:
+            diffs += _apply_layer(session, layer, contact_ids, today, now, context, changed)
+            layer = []
+        if bool(changed & reads) or _affected(segment, object_type, properties, events, links):
+            layer.append(segment)
+    diffs += _apply_layer(session, layer, contact_ids, today, now, context, changed)
+    session.flush()
+    return diffs
+
+
+def _apply_layer(
+    session: Session,
+    layer: Sequence[Segment],
+    contact_ids: Collection[int],
+    today: date,
+    now: datetime,
+    context: Context,
+    changed: set[int],
+) -> list[Diff]:
+    """Re-evaluate ``layer`` (segments that do not read one another) for ``contact_ids``;
+    the ids of the segments whose membership changed are added to ``changed``."""
+    selects: list[tuple[int, Select[Any]]] = []
+    for segment in layer:
         try:
-            diff = _evaluate(
-                session, segment, today=today, now=now, among=contact_ids, context=context
+            node = parse_conditions(segment.conditions)
+            selects.append(
+                (
+                    segment.id,
+                    compile_members(session, node, today=today, ids=contact_ids, context=context),
+                )
             )
         except ValidationError as error:
             # A property or event type it reads was removed since it was saved: it waits
@@ -330,11 +359,20 @@ def reevaluate(
                 segment_id=segment.id,
                 error=error.message,
             )
-            continue
-        if diff.entered or diff.exited:
-            diffs.append(diff)
-            changed.add(segment.id)
-    session.flush()
+    if not selects:
+        return []
+    wanted = repo.members_among(session, selects)
+    have = repo.current_members(session, [i for i, _ in selects], contact_ids)
+    entered, exited = wanted - have, have - wanted
+    by_id = {s.id: s for s in layer}
+    repo.write_changes(session, by_id, entered, exited, now)
+    diffs = []
+    for segment_id, _ in selects:
+        came = sum(1 for s, _ in entered if s == segment_id)
+        went = sum(1 for s, _ in exited if s == segment_id)
+        if came or went:
+            diffs.append(Diff(segment_id, by_id[segment_id].name, came, went))
+            changed.add(segment_id)
     return diffs
 
 
