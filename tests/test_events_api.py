@@ -582,3 +582,29 @@ def test_paging_is_exact_for_microsecond_timestamps(client: TestClient) -> None:
         if not after:
             break
     assert seen == ["/0", "/same", "/1", "/2", "/3"]
+
+
+def test_bodies_that_are_not_json_are_a_400_naming_the_body(client: TestClient) -> None:
+    for path in ("/revline/v1/events", "/revline/v1/events/batch"):
+        resp = client.post(
+            path, content=b'{"inputs": [', headers={"Content-Type": "application/json"}
+        )
+        assert resp.status_code == 400, resp.text
+        body = resp.json()
+        assert body["category"] == "VALIDATION_ERROR"
+        assert body["errors"][0]["context"] == {"field": ["body"]}
+
+
+def test_lone_surrogates_in_a_body_get_a_clear_answer(client: TestClient) -> None:
+    """orjson refuses lone surrogate escapes; the standard parser reads them, and the text
+    is then judged like any other value (never a 500)."""
+    raw = (
+        b'{"inputs": [{"type": "page_view", "contact": {"anonymousId": "a-1"}, '
+        b'"properties": {"path": "/\\ud800"}}]}'
+    )
+    resp = client.post(
+        "/revline/v1/events/batch", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert resp.status_code in (200, 207), resp.text
+    body = resp.json()
+    assert len(body["results"]) + body.get("numErrors", 0) == 1

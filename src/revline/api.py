@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+import orjson
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
@@ -18,7 +20,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from revline.auth import service as auth_service
 from revline.auth.service import Principal
 from revline.config import Settings
-from revline.errors import ErrorDetail, MethodNotAllowed, NotFound, RateLimited, RevlineError
+from revline.errors import (
+    ErrorDetail,
+    MethodNotAllowed,
+    NotFound,
+    RateLimited,
+    RevlineError,
+    encodable,
+)
 from revline.errors import ValidationError as RevlineValidationError
 from revline.kit.db import Database
 from revline.logging import log_event
@@ -100,6 +109,41 @@ def paging(request: Request, after: str | None) -> dict[str, Any]:
     if not after:
         return {}
     return {"paging": {"next": {"after": after, "link": next_link(request, after)}}}
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A JSON request body (None when empty), for endpoints that take large bodies and read
+    them themselves: orjson parses a 1,000-event batch several times faster than the standard
+    library. JSON that orjson refuses but the standard allows (lone surrogate escapes) is
+    read by the standard parser, so both kinds of body get the same answers as elsewhere."""
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        message = f"Invalid input JSON: {exc}"
+        raise RevlineValidationError(
+            message, errors=[ErrorDetail(message, "INVALID_INPUT", {"field": ["body"]})]
+        ) from None
+
+
+class FastJSONResponse(Response):
+    """A JSON answer written by orjson; text orjson cannot encode (lone surrogates echoed
+    from a request) is escaped the way every other answer escapes it."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except orjson.JSONEncodeError:
+            return json.dumps(
+                encodable(content), ensure_ascii=False, separators=(",", ":")
+            ).encode()
 
 
 def error_response(request: Request, error: RevlineError) -> JSONResponse:

@@ -7,8 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from revline.api import CurrentPrincipal, paging, split_list, unit_of_work
+from revline.api import (
+    CurrentPrincipal,
+    FastJSONResponse,
+    paging,
+    parse_json_body,
+    split_list,
+    unit_of_work,
+)
 from revline.errors import RevlineError, encodable
 from revline.events import service, timeline
 from revline.events.schemas import (
@@ -26,28 +34,36 @@ DEFINITIONS = "/revline/v1/event-definitions"
 SETTINGS = "/revline/v1/settings/events"
 
 
-@router.post(EVENTS, status_code=201)
-def create_event(
-    request: Request, principal: CurrentPrincipal, body: Annotated[Any, Body()] = None
-) -> JSONResponse:
-    """Record one event; a repeated idempotency key answers 200 with the original event."""
+def _record_one(request: Request, body: Any) -> Response:
     with unit_of_work(request) as session:
         outcome = service.ingest_events(session, [body]).outcomes[0]
     if isinstance(outcome, RevlineError):
         raise outcome
     status = 200 if outcome.duplicate else 201
-    return JSONResponse(encodable(event_out(outcome)), status_code=status)
+    return FastJSONResponse(event_out(outcome), status_code=status)
 
 
-@router.post(EVENTS + "/batch")
-def create_events(
-    request: Request, principal: CurrentPrincipal, body: Annotated[Any, Body()] = None
-) -> JSONResponse:
-    """Record up to 1,000 events; failed items are reported in a 207, the others are kept."""
+def _record_batch(request: Request, body: Any) -> Response:
     inputs = service.check_batch(body.get("inputs") if isinstance(body, dict) else None)
     with unit_of_work(request) as session:
         result = service.ingest_events(session, inputs)
-    return JSONResponse(encodable(batch_out(result)), status_code=207 if result.errors else 200)
+    return FastJSONResponse(batch_out(result), status_code=207 if result.errors else 200)
+
+
+# Ingestion reads its own bodies (see api.parse_json_body) and does the database work in the
+# thread pool, as plain endpoints do.
+@router.post(EVENTS, status_code=201, response_class=FastJSONResponse)
+async def create_event(request: Request, principal: CurrentPrincipal) -> Response:
+    """Record one event; a repeated idempotency key answers 200 with the original event."""
+    body = parse_json_body(await request.body())
+    return await run_in_threadpool(_record_one, request, body)
+
+
+@router.post(EVENTS + "/batch", response_class=FastJSONResponse)
+async def create_events(request: Request, principal: CurrentPrincipal) -> Response:
+    """Record up to 1,000 events; failed items are reported in a 207, the others are kept."""
+    body = parse_json_body(await request.body())
+    return await run_in_threadpool(_record_batch, request, body)
 
 
 @router.post(EVENTS + "/identify")
