@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -21,6 +22,7 @@ from revline.crm.properties import service as properties
 from revline.crm.properties.builtins import CALL_DISPOSITIONS, LEAD_STATUSES
 from revline.crm.records import service as records
 from revline.crm.records.service import RecordView
+from revline.demo.behaviour import SEGMENTS
 from revline.errors import Conflict
 from revline.kit.db import Database
 
@@ -381,3 +383,30 @@ def test_demo_data_is_readable_through_the_api(database: Database, client: TestC
         "/crm/v3/objects/calls", params={"limit": 5, "associations": "deals,contacts"}
     ).json()["results"]
     assert calls and all("contacts" in c["associations"] for c in calls)
+
+
+def test_demo_tracks_behaviour_and_keeps_segments(database: Database, client: TestClient) -> None:
+    """The demo's events are stored with daily counts, anonymous visitors are stitched to
+    the contact their form identified, and its segments hold members."""
+    summary = _generate(database)
+    assert summary.events > 0
+    assert list(summary.segments) == [name for name, _ in SEGMENTS]
+    assert "tracked events" in summary.describe()
+
+    listed = client.get("/revline/v1/segments", params={"limit": 10}).json()["results"]
+    sizes = {s["name"]: s["size"] for s in listed}
+    assert set(sizes) == set(summary.segments)
+    assert sizes["US demo requesters"] > 0
+
+    with database.unit_of_work() as session:
+        stitched = session.execute(
+            text(
+                "SELECT count(*) FROM events WHERE anonymous_id IS NOT NULL "
+                "AND contact_id IS NOT NULL AND event_type = 'page_view'"
+            )
+        ).scalar_one()
+        anonymous_left = session.execute(
+            text("SELECT count(*) FROM events WHERE contact_id IS NULL")
+        ).scalar_one()
+    assert stitched > 0
+    assert anonymous_left == 0

@@ -36,6 +36,7 @@ from revline.crm.object_types import (
     access_object_type,
 )
 from revline.crm.records import service as records
+from revline.demo.behaviour import write_behaviour
 from revline.demo.planning import (
     DEMO_SOURCE,
     FUNNEL,
@@ -216,6 +217,9 @@ def generate(
         ticker.tick()
 
     lifecycle_settings.update(session, lifecycle_settings.to_api(sync))
+    ticker = _Ticker(progress, "Events and segments", 1)
+    stored, segment_names = write_behaviour(session, p.contacts, seed, today)
+    ticker.tick()
     _quotas(session, p.deals, today)
     forecasting.take_snapshots(session, today)
     return DemoSummary(
@@ -231,5 +235,7 @@ def generate(
             ot.name: sum(1 for a in p.activities if a.object_type is ot)
             for ot in (CALLS, EMAILS, MEETINGS, NOTES, TASKS)
         },
+        events=stored,
+        segments=tuple(segment_names),
         seconds=time.perf_counter() - started,
     )

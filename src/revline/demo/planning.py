@@ -224,6 +224,8 @@ class DemoSummary:
     deals_by_stage: dict[str, int]
     lifecycle: dict[str, int]
     activities: dict[str, int]
+    events: int = 0
+    segments: tuple[str, ...] = ()
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -245,6 +247,7 @@ class DemoSummary:
                 f"  {self.deals:,} deals: {open_:,} open, {self.deals_by_stage.get(WON, 0):,} "
                 f"won, {self.deals_by_stage.get(LOST, 0):,} lost",
                 f"  {sum(self.activities.values()):,} activities: {acts}",
+                f"  {self.events:,} tracked events; segments: {', '.join(self.segments)}",
             ]
         )
 
