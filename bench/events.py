@@ -53,7 +53,15 @@ from sqlalchemy.engine import Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crm_scale import CpuMeter, Progress, Server, api_client, run_cli, summarize_ms
+from crm_scale import (
+    CpuMeter,
+    PeriodicAnalyze,
+    Progress,
+    Server,
+    api_client,
+    run_cli,
+    summarize_ms,
+)
 from duplicates import pg_scratch
 from revline.kit.db import Base, Database
 from revline.setup import upgrade_database
@@ -570,6 +578,22 @@ def raw_insert(url: str, seed: int, batches: int, contacts: int, now: datetime) 
     }
 
 
+class EventTablesAnalyze(PeriodicAnalyze):
+    """ANALYZE of the tables ingestion and segments fill, standing in for autovacuum on a
+    server that has it off (these machines): tables filled from empty are otherwise never
+    analyzed and keep plans made for empty tables."""
+
+    TABLES = ("events", "event_daily_counts", "segment_members", "jobs", "anonymous_identities")
+
+
+def autovacuum_is_on(url: str) -> bool:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        on = conn.execute(text("SHOW autovacuum")).scalar_one() == "on"
+    engine.dispose()
+    return bool(on)
+
+
 # --------------------------------------------------------------------------------------------
 # Worker backlog and rebuilds
 # --------------------------------------------------------------------------------------------
@@ -626,6 +650,10 @@ def run_engine(engine_name: str, url: str, raw_url: str, args: argparse.Namespac
                 "active": len(segment_ids),
                 "create_all_s": round(time.perf_counter() - started, 2),
             }
+        analyzer: EventTablesAnalyze | None = None
+        if engine_name == "postgresql" and not autovacuum_is_on(url):
+            analyzer = EventTablesAnalyze(url, 60.0)
+            analyzer.run_once()
         if engine_name == "postgresql":
             log = (workdir / "worker.log").open("wb")
             worker = subprocess.Popen(
@@ -638,11 +666,16 @@ def run_engine(engine_name: str, url: str, raw_url: str, args: argparse.Namespac
         batches = args.events // BATCH
         bodies = encode_stream(args.seed, batches, args.contacts, now)
         meter = CpuMeter(servers[0].pid, engine_name)
+        if analyzer is not None:
+            analyzer.start()
         figures = ingest([s.base_url for s in servers], token.strip(), bodies, args.threads)
         figures.update(meter.finish(figures["events_stored"]))
         del bodies
         figures["jobs_pending_at_end"] = pending_jobs(url)
         figures["drain_s"] = wait_drained(url, args.drain_limit)
+        if analyzer is not None:
+            result["pg_analyze"] = analyzer.stop()
+            analyzer.run_once(vacuum=True)
         result["ingest"] = figures
         print(f"  ingest {json.dumps(figures)}", flush=True)
         with api_client(servers[0].base_url, token) as client:

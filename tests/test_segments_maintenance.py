@@ -31,6 +31,7 @@ from revline.models import (
 from revline.segments import service
 from revline.segments.conditions import parse_conditions
 from revline.segments.tasks import REFRESH
+from revline.worker import runner
 from tests.segments_support import (
     SEGMENTS,
     company,
@@ -191,6 +192,58 @@ def test_cascade_through_in_segment_in_one_job(client: TestClient, database: Dat
     assert work(database) == 1
     assert members(database, boston) == {a}
     assert members(database, outside) == set()
+
+
+def test_one_job_takes_the_queued_ones_with_it(client: TestClient, database: Database) -> None:
+    """A re-evaluation job also does the work of the re-evaluations queued behind it (they
+    are marked done in its transaction), with the same outcome as running them one by one."""
+    a = contact(client, email="a@x.com", country="FR")
+    b = contact(client, email="b@x.com", country="FR")
+    us = segment(client, eq("country", "US"), name="US")
+    patch(client, "contacts", a, country="US")
+    patch(client, "contacts", b, country="US")
+    with database.unit_of_work() as session:
+        statuses = session.scalars(select(Job.status).where(Job.kind == REEVALUATE))
+        assert list(statuses) == ["queued", "queued"]
+        claimed = queue.claim_due(session, worker_id="w", limit=1)
+    assert len(claimed) == 1
+    assert runner.run_job(database, claimed[0], worker_id="w")
+    assert members(database, us) == {a, b}
+    with database.unit_of_work() as session:
+        statuses = session.scalars(select(Job.status).where(Job.kind == REEVALUATE))
+        assert list(statuses) == ["done", "done"]
+    assert work(database) == 0
+
+
+def test_merged_payloads_keep_every_cause_per_object_type() -> None:
+    merged = service.merge_payloads(
+        [
+            {"object_type": "contacts", "ids": [3, 1], "events": ["page_view"]},
+            {"object_type": "companies", "ids": [9], "properties": ["industry"]},
+            {
+                "object_type": "contacts",
+                "ids": [1, 2],
+                "properties": ["country"],
+                "associations": True,
+            },
+        ]
+    )
+    assert merged == [
+        {
+            "object_type": "companies",
+            "ids": [9],
+            "properties": ["industry"],
+            "events": [],
+            "associations": False,
+        },
+        {
+            "object_type": "contacts",
+            "ids": [1, 2, 3],
+            "properties": ["country"],
+            "events": ["page_view"],
+            "associations": True,
+        },
+    ]
 
 
 # --- time -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, or_, select, update
+from sqlalchemy import Table, and_, delete, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from revline.kit.db.dialect import add_to_counters, in_values, insert_missing, insert_returning
@@ -76,7 +76,9 @@ def contacts_by_email(session: Session, emails: Collection[str]) -> dict[str, in
     rows = session.execute(
         select(Contact.email, Contact.id).where(
             in_values(_dialect(session), Contact.email, sorted(emails)),
-            Contact.archived.is_(False),
+            # "= false", not "IS FALSE": the partial unique index on email is "WHERE archived
+            # = false", and only the same predicate lets the planner use it.
+            Contact.archived == false(),
         )
     )
     return {str(r[0]): int(r[1]) for r in rows}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from revline.kit.db import UTCDateTime
@@ -66,7 +66,7 @@ def engagements(
         select(Engagement, at)
         .where(
             Engagement.id.in_(linked),
-            Engagement.archived.is_(False),
+            Engagement.archived == false(),
             _after("engagement", at, Engagement.id, cursor),
         )
         .order_by(at.desc(), Engagement.id.desc())

@@ -58,6 +58,7 @@ __all__ = [
     "prune_done_jobs",
     "retry_delay",
     "retry_job",
+    "take_queued",
 ]
 
 
@@ -202,6 +203,21 @@ def complete_job(
     and its completion commit together. Raises ``LeaseLost`` if the job is no longer ours."""
     _finish(_owned(session, job_id, worker_id), DONE, now or utcnow())
     session.flush()
+
+
+def take_queued(
+    session: Session, kind: str, *, limit: int, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """For handlers whose jobs can be merged: take up to ``limit`` more due jobs of ``kind``
+    and return their payloads, marking them done in the caller's transaction. The caller does
+    their work with its own; if it fails, the rollback puts them back in the queue untouched.
+    Jobs another worker holds are passed over."""
+    at = now or utcnow()
+    taken = repository.queued_of_kind(session, kind, now=at, limit=limit)
+    for job in taken:
+        _finish(job, DONE, at)
+    session.flush()
+    return [dict(job.payload) for job in taken]
 
 
 def fail_job(

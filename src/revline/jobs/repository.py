@@ -56,6 +56,18 @@ def claimable_jobs(session: Session, *, now: datetime, limit: int) -> list[Job]:
     return list(session.scalars(sql.skip_locked(_dialect(session), statement)))
 
 
+def queued_of_kind(session: Session, kind: str, *, now: datetime, limit: int) -> list[Job]:
+    """Due queued jobs of one kind, oldest first, locked for this transaction; rows another
+    transaction holds are passed over."""
+    statement = (
+        select(Job)
+        .where(Job.kind == kind, Job.status == QUEUED, Job.run_at <= now)
+        .order_by(Job.run_at, Job.id)
+        .limit(limit)
+    )
+    return list(session.scalars(sql.skip_locked(_dialect(session), statement)))
+
+
 def get_job(session: Session, job_id: int, *, lock: bool = False) -> Job | None:
     return session.get(Job, job_id, with_for_update=lock)
 

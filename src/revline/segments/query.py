@@ -168,9 +168,14 @@ class Compiler:
                 f"segment {leaf.segment_id} does not exist or is archived",
             )
             return None
-        inside = self.contacts.c.id.in_(
-            select(SegmentMember.contact_id).where(SegmentMember.segment_id == leaf.segment_id)
+        members = select(SegmentMember.contact_id).where(
+            SegmentMember.segment_id == leaf.segment_id
         )
+        if self.ids is not None:
+            # Incremental: only the concerned contacts' rows (primary key probes), not the
+            # whole membership of a segment that may hold most of the workspace.
+            members = members.where(self._among(SegmentMember.contact_id))
+        inside = self.contacts.c.id.in_(members)
         return not_(inside) if leaf.negated else inside
 
     def _aggregate_details(

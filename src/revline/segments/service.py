@@ -283,6 +283,33 @@ def _affected(
     )
 
 
+def merge_payloads(payloads: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Several ``segments.reevaluate`` payloads as one per object type: the union of their
+    ids and of what changed. Evaluating the union may re-check a segment for a contact whose
+    own change could not affect it; that finds no difference, so the result is the same as
+    running them one by one."""
+    merged: dict[str, dict[str, Any]] = {}
+    for p in payloads:
+        object_type = str(p.get("object_type", "contacts"))
+        into = merged.setdefault(
+            object_type,
+            {"object_type": object_type, "ids": set(), "properties": set(), "events": set()},
+        )
+        into["ids"].update(int(i) for i in p.get("ids", []))
+        into["properties"].update(str(x) for x in p.get("properties", []))
+        into["events"].update(str(x) for x in p.get("events", []))
+        into["associations"] = bool(into.get("associations")) or bool(p.get("associations"))
+    return [
+        {
+            **m,
+            "ids": sorted(m["ids"]),
+            "properties": sorted(m["properties"]),
+            "events": sorted(m["events"]),
+        }
+        for _, m in sorted(merged.items())
+    ]
+
+
 def reevaluate(
     session: Session, payload: dict[str, Any], *, today: date | None = None
 ) -> list[Diff]:

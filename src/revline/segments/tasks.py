@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from revline.crm.signals import REEVALUATE
+from revline.jobs import queue
 from revline.jobs.registry import Schedule, payload_day, register_schedule, task
 from revline.logging import log_event
 from revline.segments import service
@@ -18,9 +19,18 @@ logger = logging.getLogger("revline.segments")
 REFRESH = "segments.refresh_time_based"
 
 
+# Changes can arrive faster than one job each is evaluated (event ingestion writes one per
+# batch of up to 1,000 events): a handler takes up to this many other queued re-evaluations
+# with it and evaluates their union, in a few statements per layer of segments either way.
+MERGE_LIMIT = 19
+
+
 @task(REEVALUATE)
 def reevaluate(session: Session, payload: dict[str, Any]) -> None:
-    diffs = service.reevaluate(session, payload)
+    payloads = [payload, *queue.take_queued(session, REEVALUATE, limit=MERGE_LIMIT)]
+    diffs = []
+    for merged in service.merge_payloads(payloads):
+        diffs += service.reevaluate(session, merged)
     for d in diffs:
         log_event(
             logger,
