@@ -557,18 +557,16 @@ def raw_insert(url: str, seed: int, batches: int, contacts: int, now: datetime) 
     timed = 0.0
     rows_done = 0
     progress = Progress("raw bulk insert", batches * BATCH)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         for i in range(batches):
             rows = [row for _, row in batch_events(seed, i, contacts, now)]
             started = time.perf_counter()
             conn.execute(insert(events), rows)
+            if i % 100 == 99 or i == batches - 1:
+                conn.commit()
             timed += time.perf_counter() - started
             rows_done += len(rows)
             progress.add(len(rows))
-            if i % 100 == 99:
-                started = time.perf_counter()
-                conn.commit()
-                timed += time.perf_counter() - started
     progress.finish()
     engine.dispose()
     return {

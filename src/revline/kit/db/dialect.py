@@ -265,33 +265,13 @@ def insert_many(connection: Connection, table: Table, rows: Sequence[dict[str, A
     """
     if not rows:
         return
-    columns = list(rows[0])
-    dialect = connection.dialect
-    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    columns, values = _bound_columns(connection, table, rows)
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     names = ", ".join(f'"{c}"' for c in columns)
     sql = (
         f'INSERT INTO "{table.name}" ({names}) '  # noqa: S608 - names come from the model
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
-    # Column by column: most columns need no conversion and are taken as they are, and the
-    # converted ones repeat the same objects (one timestamp, one source) in every row, so each
-    # distinct object is converted once.
-    values = [[row[c] for row in rows] for c in columns]
-    for i, proc in enumerate(processors):
-        if proc is None:
-            continue
-        memo: dict[int, Any] = {}
-        converted: list[Any] = []
-        for value in values[i]:
-            if value is None:
-                converted.append(None)
-                continue
-            key = id(value)
-            if key not in memo:
-                memo[key] = proc(value)
-            converted.append(memo[key])
-        values[i] = converted
     params = list(zip(*values, strict=True))
     connection.exec_driver_sql(sql, params)
 
@@ -300,7 +280,9 @@ def _bound_columns(
     connection: Connection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> tuple[list[str], list[list[Any]]]:
     """The column names of ``rows`` and, per column, its values through the column type's
-    bind processor (each distinct object converted once, as in :func:`insert_many`)."""
+    bind processor. Column by column: most columns need no conversion and are taken as they
+    are, and the converted ones repeat the same objects (one timestamp, one source) in every
+    row, so each distinct object is converted once."""
     columns = list(rows[0])
     dialect = connection.dialect
     values = [[row[c] for row in rows] for c in columns]
