@@ -534,18 +534,13 @@ def test_events_list_filters_and_pages_newest_first(client: TestClient) -> None:
     ]
     inputs.append({"type": "signed_up", "contact": {"id": b}, "occurredAt": "2026-03-03T00:00:00Z"})
     assert client.post(BATCH, json={"inputs": inputs}).status_code == 200
-    seen: list[str] = []
-    after = None
-    while True:
-        params: dict[str, Any] = {"contactId": a, "limit": 2}
-        if after:
-            params["after"] = after
-        body = client.get(EVENTS, params=params).json()
-        seen += [e["properties"]["path"] for e in body["results"]]
-        after = body.get("paging", {}).get("next", {}).get("after")
-        if not after:
-            break
-    assert seen == ["/4", "/3", "/2", "/1", "/0"]
+    assert paths_page_by_page(client, {"contactId": a, "limit": 2}) == [
+        "/4",
+        "/3",
+        "/2",
+        "/1",
+        "/0",
+    ]
     body = client.get(EVENTS, params={"type": "signed_up"}).json()
     assert [e["contactId"] for e in body["results"]] == [b]
     ranged = client.get(
@@ -564,23 +559,25 @@ def test_events_list_filters_and_pages_newest_first(client: TestClient) -> None:
     assert client.patch(f"{EVENTS}/{event_id}", json={}).status_code in (404, 405)
 
 
+def paths_page_by_page(client: TestClient, params: dict[str, Any]) -> list[str]:
+    """The ``path`` of every listed event, following the paging cursor to the end."""
+    seen: list[str] = []
+    after = None
+    while True:
+        body = client.get(EVENTS, params={**params, **({"after": after} if after else {})}).json()
+        seen += [e["properties"]["path"] for e in body["results"]]
+        after = body.get("paging", {}).get("next", {}).get("after")
+        if not after:
+            return seen
+
+
 def test_paging_is_exact_for_microsecond_timestamps(client: TestClient) -> None:
     cid = contact(client)
     stamps = [f"2026-03-01T12:00:00.{n:06d}Z" for n in (999999, 123457, 123456, 1)]
     inputs = [page_view(f"/{i}", contact={"id": cid}, occurredAt=t) for i, t in enumerate(stamps)]
     inputs += [page_view("/same", contact={"id": cid}, occurredAt=stamps[1])]
     assert client.post(BATCH, json={"inputs": inputs}).status_code == 200
-    seen: list[str] = []
-    after = None
-    while True:
-        params: dict[str, Any] = {"contactId": cid, "limit": 1}
-        if after:
-            params["after"] = after
-        body = client.get(EVENTS, params=params).json()
-        seen += [e["properties"]["path"] for e in body["results"]]
-        after = body.get("paging", {}).get("next", {}).get("after")
-        if not after:
-            break
+    seen = paths_page_by_page(client, {"contactId": cid, "limit": 1})
     assert seen == ["/0", "/same", "/1", "/2", "/3"]
 
 

@@ -14,6 +14,7 @@ the dynamic segments it meets, not to static lists.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -393,10 +394,11 @@ def _apply_layer(
     entered, exited = wanted - have, have - wanted
     by_id = {s.id: s for s in layer}
     repo.write_changes(session, by_id, entered, exited, now)
+    came_in = Counter(s for s, _ in entered)
+    went_out = Counter(s for s, _ in exited)
     diffs = []
     for segment_id, _ in selects:
-        came = sum(1 for s, _ in entered if s == segment_id)
-        went = sum(1 for s, _ in exited if s == segment_id)
+        came, went = came_in[segment_id], went_out[segment_id]
         if came or went:
             diffs.append(Diff(segment_id, by_id[segment_id].name, came, went))
             changed.add(segment_id)
