@@ -20,6 +20,7 @@ from revline.models.properties import (
 )
 from revline.models.records import Company, Contact, Deal, Engagement, RecordMerge
 from revline.models.routing import RoutingRule
+from revline.models.scoring import PredictiveModel, ScoreChange, ScoreModel
 from revline.models.segments import Segment, SegmentMember
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "LifecycleChange",
     "Pipeline",
     "PipelineStage",
+    "PredictiveModel",
     "PropertyDefinition",
     "PropertyGroup",
     "PropertyHistory",
@@ -49,6 +51,8 @@ __all__ = [
     "RecordMerge",
     "RoutingRule",
     "ScheduledTask",
+    "ScoreChange",
+    "ScoreModel",
     "Segment",
     "SegmentMember",
     "StageTransition",
