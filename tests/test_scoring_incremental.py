@@ -25,7 +25,7 @@ from revline.models import (
     ScoreModel,
     SegmentMember,
 )
-from revline.scoring import service
+from revline.scoring import engine, rules, service
 from tests.segments_support import company, contact, set_primary, today, track, work
 
 COUNTRIES = st.sampled_from([None, "US", "FR", "DE"])
@@ -110,6 +110,13 @@ def _nothing_left_to_change(database: Database, step: Any) -> None:
         model = service.access_model(session, "m")
         result = service.recompute(session, model, cause="check", signal=False)
         assert result.changed == 0, step
+        # The Python count of the rules' measurements (explanations, backtests) agrees with
+        # the SQL one that scores are stored from.
+        definition = service.load_definition(model)
+        query, problems = engine.statement(session, definition, own_name="m", today=today())
+        assert not problems
+        for chunk in engine.measure(session, query, definition):
+            assert list(rules.score(definition, chunk.values)) == list(chunk.totals), step
 
 
 @settings(

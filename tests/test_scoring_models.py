@@ -144,7 +144,7 @@ def test_explanation_and_history(client: TestClient, database: Database) -> None
     resp = client.get(f"/revline/v1/contacts/{vp}/score")
     assert resp.status_code == 200, resp.text
     [fit] = resp.json()["results"]
-    assert fit["score"] == 35 and fit["label"] == "A" and fit["storedScore"] == "35"
+    assert fit["score"] == 35 and fit["label"] == "A" and fit["storedScore"] == 35
     by_name = {r["name"]: r for r in fit["rules"]}
     assert by_name["vp"]["points"] == 15 and "met" in by_name["vp"]["why"]
     assert by_name["free-email"]["points"] == 0 and "not met" in by_name["free-email"]["why"]

@@ -20,7 +20,7 @@ from revline.models.properties import (
 )
 from revline.models.records import Company, Contact, Deal, Engagement, RecordMerge
 from revline.models.routing import RoutingRule
-from revline.models.scoring import PredictiveModel, ScoreChange, ScoreModel
+from revline.models.scoring import ContactScore, PredictiveModel, ScoreChange, ScoreModel
 from revline.models.segments import Segment, SegmentMember
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "CatalogRevision",
     "Company",
     "Contact",
+    "ContactScore",
     "Deal",
     "Engagement",
     "Event",

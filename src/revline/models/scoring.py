@@ -57,6 +57,25 @@ class ScoreModel(Base):
     )
 
 
+class ContactScore(Base):
+    """A contact's current score (and label) under one active model, the value of the
+    read-only contact properties ``revline_score_<model>`` and ``revline_score_<model>_label``.
+
+    Kept beside the contact rather than in its ``custom`` document: a model change rescores
+    every contact, and rewriting a million contact rows (each update touching every index of
+    the table, trigram ones included) costs minutes where this narrow table takes seconds.
+    Reads, search and segments see them as ordinary properties (``crm.records.scores``)."""
+
+    __tablename__ = "contact_scores"
+
+    score_property: Mapped[str] = mapped_column(String(100), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    score: Mapped[Decimal] = mapped_column(Number, nullable=False)
+    label: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_contact_scores_contact", "contact_id"),)
+
+
 class ScoreChange(Base):
     """A contact's score under one model changed: from what, to what, and why."""
 

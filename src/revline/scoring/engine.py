@@ -15,7 +15,7 @@ windows end the day before (backtests).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    and_,
     case,
     cast,
     false,
@@ -36,11 +37,17 @@ from sqlalchemy.orm import Session
 
 from revline.crm.object_types import CONTACTS
 from revline.crm.records.repository import table_for
-from revline.kit.db.dialect import days_before, json_number, json_text, utc_day
-from revline.models import Event, EventDailyCount
-from revline.scoring.rules import Definition, Matrix, Rule, label_property, score_property
+from revline.kit.db.dialect import days_before, utc_day
+from revline.models import ContactScore, Event, EventDailyCount
+from revline.scoring.rules import (
+    Definition,
+    Matrix,
+    Rule,
+    Vector,
+    round_scores,
+    score_property,
+)
 from revline.segments import repository as segments_repo
-from revline.segments.conditions import EventLeaf
 from revline.segments.query import Compiler, Context, day_start
 
 CHUNK = 50_000
@@ -51,8 +58,9 @@ class Measured:
     """Measurements of one chunk of contacts, in contact id order."""
 
     contact_ids: list[int]
-    values: Matrix  # contacts x rules
-    old_scores: list[str | None]
+    totals: Vector  # scores, rounded
+    values: Matrix  # contacts x rules (empty without rules)
+    old_scores: list[float | None]
     old_labels: list[str | None]
     stages: list[str | None]
     # Combined grid models: the two components' labels per contact.
@@ -143,6 +151,47 @@ def _context(session: Session, today: date, force_raw: bool) -> Context:
     )
 
 
+def _at_most(value: Any, cap: float) -> Any:
+    return case((value > cap, literal(cap, Float)), else_=value)
+
+
+def _within(value: Any, cap: float) -> Any:
+    return case(
+        (value > cap, literal(cap, Float)), (value < -cap, literal(-cap, Float)), else_=value
+    )
+
+
+def total_expression(definition: Definition, measures: Sequence[Any]) -> Any:
+    """The score as SQL arithmetic on the measurements, exactly as ``rules.score`` counts
+    (before rounding): points x measurement, rule caps, group caps, the model's cap, >= 0."""
+    total: Any = literal(0.0, Float)
+    for g, group in enumerate(definition.groups):
+        terms: list[Any] = []
+        for j, rule in enumerate(definition.rules):
+            if rule.group != g:
+                continue
+            term: Any = measures[j] * literal(rule.points, Float)
+            if rule.max_points is not None:
+                term = _within(term, rule.max_points)
+            terms.append(term)
+        if not terms:
+            continue
+        summed: Any = terms[0]
+        for term in terms[1:]:
+            summed = summed + term
+        if group.max_points is not None:
+            summed = _at_most(summed, group.max_points)
+        total = total + summed
+    if definition.max_score is not None:
+        total = _at_most(total, definition.max_score)
+    return case((total < 0.0, literal(0.0, Float)), else_=total)
+
+
+def _stored(score_property_name: str, contact_id: Any, alias: str) -> Any:
+    s = ContactScore.__table__.alias(alias)
+    return s, and_(s.c.score_property == score_property_name, s.c.contact_id == contact_id)
+
+
 def statement(
     session: Session,
     definition: Definition,
@@ -152,42 +201,50 @@ def statement(
     ids: Collection[int] | None = None,
     until: date | None = None,
     force_raw: bool = False,
+    with_rules: bool = True,
 ) -> tuple[Select[Any], list[Any]]:
-    """The SELECT of every live contact's measurements (among ``ids`` when given), and the
-    problems found compiling it (unknown properties or event types)."""
+    """The SELECT, per live contact (among ``ids`` when given), of its id, its score before
+    rounding, its stored score and label under ``own_name``, its lifecycle stage, a grid's
+    two component labels and, ``with_rules``, each rule's measurement; and the problems
+    found compiling it (unknown properties or event types)."""
     if until is not None:
         today = min(today, until - timedelta(days=1))
     m = _Measurer(session, _context(session, today, force_raw), until)
     m.ids = sorted(set(ids)) if ids is not None else None
     contacts = table_for(CONTACTS)
     c = contacts.c
-    dialect = m.dialect
-    columns: list[Any] = [c.id]
+    measures: list[Any] = []
     joins: list[tuple[Any, Any]] = []
+    component_labels: list[Any] = []
     for j, rule in enumerate(definition.rules):
         if rule.condition is not None:
-            columns.append(m.property_measure(rule).label(f"m{j}"))
+            measures.append(m.property_measure(rule))
         elif rule.event is not None:
             sub = m.event_measure(rule)
             if sub is None:
-                columns.append(literal(0.0, Float).label(f"m{j}"))
+                measures.append(literal(0.0, Float))
                 continue
             alias = sub.subquery(f"e{j}")
             joins.append((alias, alias.c.contact_id == c.id))
-            columns.append(func.coalesce(alias.c.m, 0.0).label(f"m{j}"))
+            measures.append(func.coalesce(alias.c.m, 0.0))
         else:
             assert rule.component is not None
-            stored = json_number(dialect, c.custom, score_property(rule.component))
-            columns.append(func.coalesce(cast(stored, Float), 0.0).label(f"m{j}"))
+            stored, on = _stored(score_property(rule.component), c.id, f"k{j}")
+            joins.append((stored, on))
+            measures.append(func.coalesce(cast(stored.c.score, Float), 0.0))
+            component_labels.append(stored.c.label)
+    columns: list[Any] = [c.id, total_expression(definition, measures).label("total")]
     if own_name is not None:
-        columns.append(json_text(dialect, c.custom, score_property(own_name)).label("old_score"))
-        columns.append(json_text(dialect, c.custom, label_property(own_name)).label("old_label"))
+        own, on = _stored(score_property(own_name), c.id, "own")
+        joins.append((own, on))
+        columns += [own.c.score.label("old_score"), own.c.label.label("old_label")]
     else:
         columns += [literal(None).label("old_score"), literal(None).label("old_label")]
     columns.append(c.lifecyclestage)
-    components = [r.component for r in definition.rules if r.component is not None]
-    for i, name in enumerate(components[:2] if definition.grid else []):
-        columns.append(json_text(dialect, c.custom, label_property(name)).label(f"l{i}"))
+    if definition.grid:
+        columns += [component_labels[0].label("l0"), component_labels[1].label("l1")]
+    if with_rules:
+        columns += [measure.label(f"m{j}") for j, measure in enumerate(measures)]
     source: Any = contacts
     for alias, on in joins:
         source = source.outerjoin(alias, on)
@@ -202,25 +259,27 @@ def measure(
     query: Select[Any],
     definition: Definition,
     *,
+    with_rules: bool = True,
     chunk: int = CHUNK,
 ) -> Iterator[Measured]:
-    """Run the statement, yielding measurements ``chunk`` contacts at a time."""
-    width = len(definition.rules)
-    result = session.execute(query.execution_options(yield_per=chunk))
-    grid = definition.grid
-    for rows in result.partitions(chunk):
+    """Run the statement, yielding its rows ``chunk`` contacts at a time."""
+    width = len(definition.rules) if with_rules else 0
+    first_rule = 7 if definition.grid else 5
+    # Every row is read before the caller writes anything: scores written while the cursor
+    # is still open would be read again by its join on contact_scores (each later row
+    # scanning a table that grows under it).
+    fetched = session.execute(query).all()
+    for start in range(0, len(fetched), chunk):
+        rows = fetched[start : start + chunk]
         values = np.zeros((len(rows), width), dtype=np.float64)
         for j in range(width):
-            values[:, j] = [float(r[j + 1] or 0.0) for r in rows]
+            values[:, j] = [float(r[first_rule + j] or 0.0) for r in rows]
         yield Measured(
             contact_ids=[int(r[0]) for r in rows],
+            totals=round_scores(np.array([float(r[1]) for r in rows], dtype=np.float64)),
             values=values,
-            old_scores=[r[width + 1] for r in rows],
-            old_labels=[r[width + 2] for r in rows],
-            stages=[r[width + 3] for r in rows],
-            component_labels=[(r[width + 4], r[width + 5]) for r in rows] if grid else [],
+            old_scores=[float(r[2]) if r[2] is not None else None for r in rows],
+            old_labels=[r[3] for r in rows],
+            stages=[r[4] for r in rows],
+            component_labels=[(r[5], r[6]) for r in rows] if definition.grid else [],
         )
-
-
-def event_leaf(rule: Rule) -> EventLeaf | None:
-    return rule.event

@@ -163,9 +163,19 @@ def rule_points(definition: Definition, measured: Matrix) -> Matrix:
     return out
 
 
+def round_scores(raw: Vector) -> Vector:
+    """Scores to two decimals, halves away from zero. Raw sums are first rounded to six
+    decimals, so that the same arithmetic done in another order (SQL's sums, numpy's) cannot
+    land on different sides of a half."""
+    settled = np.round(np.abs(raw) * 100.0, 6)
+    rounded: Vector = (np.sign(raw) * np.floor(settled + 0.5) / 100.0).astype(np.float64)
+    return rounded
+
+
 def score(definition: Definition, measured: Matrix) -> Vector:
     """Every contact's score: rule points summed per group (each group capped), the groups
-    summed, capped by the model, never below 0, rounded to two decimals."""
+    summed, capped by the model, never below 0, rounded to two decimals (the same arithmetic
+    as ``engine.total_expression``)."""
     per_rule = rule_points(definition, measured)
     total = np.zeros(measured.shape[0], dtype=np.float64)
     for g, group in enumerate(definition.groups):
@@ -178,8 +188,7 @@ def score(definition: Definition, measured: Matrix) -> Vector:
         total += summed
     if definition.max_score is not None:
         total = np.minimum(total, definition.max_score)
-    rounded: Vector = np.round(np.maximum(total, 0.0), 2).astype(np.float64)
-    return rounded
+    return round_scores(np.maximum(total, 0.0))
 
 
 # --- parsing ----------------------------------------------------------------------------

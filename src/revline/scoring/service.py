@@ -40,7 +40,6 @@ from revline.scoring.rules import (
     label_property,
     parse_definition,
     rule_points,
-    score,
     score_property,
 )
 from revline.segments import repository as segments_repo
@@ -351,7 +350,7 @@ def update_model(
         result = recompute(session, model, cause="model", detail=f"v{model.version}", now=now)
         _recompute_readers(session, model, now)
     elif not active and was_active:
-        repo.clear_scores(session, model.score_property, model.label_property)
+        repo.clear_scores(session, model.score_property)
     session.flush()
     return ModelView(model, definition, result)
 
@@ -376,7 +375,7 @@ def archive_model(session: Session, ident: str | int) -> None:
             context={"id": [str(model.id)]},
         )
     now = utcnow()
-    repo.clear_scores(session, model.score_property, model.label_property)
+    repo.clear_scores(session, model.score_property)
     for name in (model.score_property, model.label_property):
         if name is not None:
             properties.archive_property(session, CONTACTS, name)
@@ -422,7 +421,7 @@ def recompute(
     today = today or now.date()
     definition = load_definition(model)
     query, problems = engine.statement(
-        session, definition, own_name=model.name, today=today, ids=ids
+        session, definition, own_name=model.name, today=today, ids=ids, with_rules=False
     )
     if problems:
         invalid(problems)
@@ -433,40 +432,38 @@ def recompute(
     scored = 0
     changed_ids: list[int] = []
     targets: dict[int, str] = {}
-    for chunk in engine.measure(session, query, definition):
-        scores = score(definition, chunk.values)
-        writes: list[tuple[int, str | None, str | None]] = []
+    for chunk in engine.measure(session, query, definition, with_rules=False):
+        writes: list[tuple[int, Decimal, str | None]] = []
         history: list[dict[str, Any]] = []
         for i, contact_id in enumerate(chunk.contact_ids):
-            value = float(scores[i])
-            text = format_score(value)
+            value = float(chunk.totals[i])
             label = _label(definition, value, chunk, i)
             old, old_label = chunk.old_scores[i], chunk.old_labels[i]
-            if old == text and old_label == label:
+            if old is not None and abs(old - value) < 0.001 and old_label == label:
                 continue
-            writes.append((contact_id, text, label))
+            new = Decimal(format_score(value))
+            writes.append((contact_id, new, label))
             history.append(
                 {
                     "model_id": model.id,
                     "contact_id": contact_id,
                     "changed_at": now,
-                    "old_score": _decimal(old),
-                    "new_score": Decimal(text),
+                    "old_score": Decimal(format_score(old)) if old is not None else None,
+                    "new_score": new,
                     "old_label": old_label,
                     "new_label": label,
                     "cause": cause,
                     "cause_detail": detail[:255] if detail else None,
                 }
             )
-            previous = _float(old)
             for t in thresholds:
-                if value >= t.min_score and (previous is None or previous < t.min_score):
+                if value >= t.min_score and (old is None or old < t.min_score):
                     stage = chunk.stages[i]
                     if stage is None or ranks.get(stage, -1) < ranks.get(t.lifecycle_stage, -1):
                         targets[contact_id] = t.lifecycle_stage
                     break
         scored += len(chunk.contact_ids)
-        repo.write_scores(session, model.score_property, model.label_property, writes)
+        repo.write_scores(session, model.score_property, writes)
         repo.add_history(session, history)
         changed_ids += [w[0] for w in writes]
     moved: dict[int, str] = {}
@@ -490,18 +487,6 @@ def _label(definition: Definition, value: float, chunk: engine.Measured, i: int)
         first, second = chunk.component_labels[i]
         return first + second if first is not None and second is not None else None
     return definition.label_of(value)
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    try:
-        return Decimal(text) if text is not None else None
-    except ArithmeticError:
-        return None
-
-
-def _float(text: str | None) -> float | None:
-    number = _decimal(text)
-    return float(number) if number is not None else None
 
 
 def _ordered(models: Sequence[ScoreModel]) -> list[ScoreModel]:
@@ -627,7 +612,7 @@ class Contribution:
 class Explanation:
     model: ScoreModel
     score: float
-    stored: str | None
+    stored: float | None
     label: str | None
     groups: list[tuple[str, float, float | None]]  # name, points after cap, cap
     contributions: list[Contribution]
@@ -680,7 +665,7 @@ def explain(session: Session, contact_id: str, *, today: date | None = None) -> 
             invalid(problems)
         chunk = next(iter(engine.measure(session, query, definition)))
         per_rule = rule_points(definition, chunk.values)[0]
-        total = float(score(definition, chunk.values)[0])
+        total = float(chunk.totals[0])
         contributions = []
         for j, rule in enumerate(definition.rules):
             value = None

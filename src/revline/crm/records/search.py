@@ -50,6 +50,7 @@ from revline.crm.properties.values import (
     parse_number,
     parse_string,
 )
+from revline.crm.records import scores
 from revline.crm.records import service as records
 from revline.crm.records.repository import table_for
 from revline.crm.records.service import RecordView
@@ -465,6 +466,8 @@ class _Compiler:
             return None
         if prop.column is not None:
             return _Target(prop, self.table.c[prop.column], prop.column)
+        if scores.is_score_property(self.ot, prop.name):
+            return _Target(prop, scores.expression(prop.name, self.table.c.id), None)
         if prop.type == "number":
             expr = json_number(self.dialect, self.table.c.custom, prop.name)
         else:

@@ -27,6 +27,7 @@ from revline.crm.properties import service as properties
 from revline.crm.properties.service import Catalog, PropertyDef
 from revline.crm.properties.values import TypedValue, format_value
 from revline.crm.records import repository as repo
+from revline.crm.records import scores
 from revline.crm.records.context import StoredChange, WriteContext, WriteSource
 from revline.crm.routing import service as routing
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
@@ -145,6 +146,8 @@ def _views(
     with_history: Sequence[str] | None,
     associations_: Sequence[ObjectType] | None,
 ) -> list[RecordView]:
+    if properties_:
+        rows = scores.attach(session, ot, rows, properties_)
     views = _render(catalog, rows, properties_)
     if with_history:
         _attach_history(session, ot, catalog, views, with_history)

@@ -1,8 +1,9 @@
 """lead scoring
 
-Adds score models (rule models and combinations, active or draft), the history of every
-score change with its cause, and trained predictive models with their metrics and fitted
-estimator. Current scores live on contacts as read-only properties the models own.
+Adds score models (rule models and combinations, active or draft), contacts' current scores
+under them (read as the read-only properties the models own), the history of every score
+change with its cause, and trained predictive models with their metrics and fitted
+estimator.
 
 Revision ID: 0019
 Revises: 0018
@@ -59,6 +60,15 @@ def upgrade() -> None:
         postgresql_where=sa.text("archived = false"),
     )
     op.create_table(
+        "contact_scores",
+        sa.Column("score_property", sa.String(100), nullable=False),
+        sa.Column("contact_id", _ID, nullable=False),
+        sa.Column("score", _NUMBER, nullable=False),
+        sa.Column("label", sa.String(32), nullable=True),
+        sa.PrimaryKeyConstraint("score_property", "contact_id"),
+    )
+    op.create_index("ix_contact_scores_contact", "contact_scores", ["contact_id"])
+    op.create_table(
         "score_history",
         sa.Column("id", _ID, primary_key=True, autoincrement=True),
         sa.Column("model_id", _ID, nullable=False),
@@ -97,4 +107,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("predictive_models")
     op.drop_table("score_history")
+    op.drop_table("contact_scores")
     op.drop_table("score_models")
