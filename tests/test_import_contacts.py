@@ -21,6 +21,7 @@ from revline.imports.service import ContactImportResult, run_contact_import
 from revline.kit.db import Database
 from revline.kit.time import utcnow
 from tests.cli_support import runner
+from tests.segments_support import members, segment, work
 
 ROOT = Path(__file__).resolve().parent.parent
 LEADS = ROOT.parent / "shared" / "datasets" / "x-education-leads" / "Leads.csv"
@@ -453,6 +454,11 @@ def test_re_importing_updates_instead_of_duplicating(
         json={"properties": {"lifecyclestage": "salesqualifiedlead"}},
     )
     assert r.status_code == 200, r.text
+    # Segments hear of imported contacts as of any write: new ones and changed values.
+    webinar = segment(client, {"property": "t_source", "operator": "EQ", "value": "Webinar"}, "W")
+    busy = segment(client, {"property": "t_visits", "operator": "GTE", "value": "4"}, "B")
+    work(database)
+    assert members(database, webinar) == members(database, busy) == set()
     changed = [
         # more visits; an empty source does not clear the stored one
         "L1,ann@example.com,Ann,New,,4,Yes,0,2024-01-05,Basic,",
@@ -477,6 +483,10 @@ def test_re_importing_updates_instead_of_duplicating(
         "Cyrus",
         "marketingqualifiedlead",
     )
+    work(database)
+    jo_id = _search(client, [{"propertyName": "t_lead_id", "operator": "EQ", "value": "L9"}], [])
+    assert members(database, webinar) == {int(jo_id[0]["id"])}
+    assert members(database, busy) == {int(ann_id)}
     source = client.get("/crm/v3/properties/contacts/t_source").json()
     assert [o["value"] for o in source["options"]] == ["Google", "Referral", "Webinar"]
     r = client.get(
