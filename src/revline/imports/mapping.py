@@ -172,7 +172,6 @@ class Mapping(_Strict):
 # The names create_property accepts; checked here too so a bad name is refused before any
 # row is read, naming its key.
 PROPERTY_NAME = r"^[a-z][a-z0-9_]{0,99}$"
-CONTACT_PROPERTY_TYPES = ("string", "number", "enumeration", "bool", "date", "datetime")
 FROM_DATA = "from-data"
 
 

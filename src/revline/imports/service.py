@@ -530,7 +530,8 @@ def _ensure_group(session: Session, plan: ContactPlan, result: ContactImportResu
 def _added_options(prop: PlannedProperty, have: list[dict[str, Any]]) -> list[dict[str, Any]]:
     known = {str(o["value"]) for o in have}
     new = [o for o in prop.options or [] if str(o["value"]) not in known]
-    return [{**o, "displayOrder": len(have) + i} for i, o in enumerate(new)]
+    after = max((int(o.get("displayOrder", 0)) for o in have), default=-1) + 1
+    return [{**o, "displayOrder": after + i} for i, o in enumerate(new)]
 
 
 def _ensure_contact_property(
