@@ -13,9 +13,17 @@ from rich.table import Table
 
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
 from revline.errors import RevlineError
-from revline.imports.mapping import load_mapping
-from revline.imports.plan import REJECTED, Problem, plan_import
-from revline.imports.service import CHUNK_SIZE, ImportInterrupted, ImportResult, run_import
+from revline.imports.mapping import load_contact_mapping, load_mapping
+from revline.imports.plan import REJECTED, Problem, plan_contact_import, plan_import
+from revline.imports.service import (
+    CHUNK_SIZE,
+    ContactImportResult,
+    ImportInterrupted,
+    ImportResult,
+    LoadResult,
+    run_contact_import,
+    run_import,
+)
 from revline.kit.time import utcnow
 
 app = typer.Typer(help="Import records from CSV files.", no_args_is_help=True)
@@ -49,12 +57,28 @@ def _counts(problems: list[Problem], level: str) -> str:
     return ", ".join(f"{code} {n}" for code, n in sorted(by_code.items())) or "none"
 
 
-def _print_summary(result: ImportResult, seconds: float) -> None:
+def _print_summary(result: LoadResult, seconds: float) -> None:
     table = Table("", "count", show_header=False)
-    rows = [
+    rows: list[tuple[str, int]] = [
         ("rows in the file", result.rows),
         ("rows loaded", result.loaded),
-        ("rows rejected", len(result.rejected)),
+        ("rows rejected", result.rejected_rows),
+    ]
+    if isinstance(result, ImportResult):
+        rows += _deal_counts(result)
+    elif isinstance(result, ContactImportResult):
+        rows += _contact_counts(result)
+    rows.append(("units of work committed", result.chunks_committed))
+    for label, n in rows:
+        table.add_row(label, str(n))
+    console.print(table)
+    console.print(f"rejected by reason: {_counts(result.problems, REJECTED)}")
+    console.print(f"warnings by reason: {_counts(result.problems, 'warning')}")
+    console.print(f"took {seconds:.1f} s")
+
+
+def _deal_counts(result: ImportResult) -> list[tuple[str, int]]:
+    return [
         ("owners created", result.owners_created),
         ("teams created", result.teams_created),
         ("companies created", result.companies_created),
@@ -62,14 +86,18 @@ def _print_summary(result: ImportResult, seconds: float) -> None:
         ("deals created", result.deals_created),
         ("deals updated", result.deals_updated),
         ("stage transitions written", result.transitions),
-        ("units of work committed", result.chunks_committed),
     ]
-    for label, n in rows:
-        table.add_row(label, str(n))
-    console.print(table)
-    console.print(f"rejected by reason: {_counts(result.problems, REJECTED)}")
-    console.print(f"warnings by reason: {_counts(result.problems, 'warning')}")
-    console.print(f"took {seconds:.1f} s")
+
+
+def _contact_counts(result: ContactImportResult) -> list[tuple[str, int]]:
+    return [
+        ("property groups created", int(result.group_created)),
+        ("properties created", result.properties_created),
+        ("enumeration options added", result.options_added),
+        ("contacts created", result.contacts_created),
+        ("contacts updated", result.contacts_updated),
+        ("lifecycle stages kept (already further)", result.stages_kept),
+    ]
 
 
 @app.command("deals")
@@ -114,6 +142,65 @@ def deals(
         _print_summary(error.result, time.monotonic() - started)
         console.print(f"[red]error:[/red] {error.message}")
         console.print("Re-running the same command is safe: loaded deals are updated, not copied.")
+        raise typer.Exit(code=1) from None
+    except RevlineError as error:
+        fail(error)
+        return
+    finally:
+        db.dispose()
+    refused = result.problems[len(plan.problems) :]
+    if refused:
+        _print_problems(refused)
+        if report is not None:
+            _write_report(report, result.problems)
+    _print_summary(result, time.monotonic() - started)
+
+
+@app.command("contacts")
+def contacts(
+    file: Annotated[Path, typer.Argument(help="The CSV file of contacts (one row per contact).")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="The YAML mapping file.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; write nothing.")
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write every rejected row to this CSV file."),
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, help="Contact writes per committed unit of work.")
+    ] = CHUNK_SIZE,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create or update contacts (and the properties the mapping defines) from a CSV file."""
+    started = time.monotonic()
+    now = utcnow()
+    try:
+        plan = plan_contact_import(load_contact_mapping(mapping), file)
+    except RevlineError as error:
+        fail(error)
+        return
+    if report is not None:
+        _write_report(report, plan.problems)
+    _print_problems(plan.problems)
+    if dry_run:
+        created = sum(1 for p in plan.properties if p.spec.type is not None)
+        console.print(
+            f"Dry run: {plan.rows} rows, {plan.rows - plan.rejected_rows} would be loaded, "
+            f"{plan.rejected_rows} rejected ({_counts(plan.problems, REJECTED)}); "
+            f"{len(plan.properties)} columns mapped ({created} with a property definition). "
+            "Nothing was written."
+        )
+        return
+    db = open_database(make_settings(database_url))
+    try:
+        result = run_contact_import(plan, db.unit_of_work, now=now, chunk_size=chunk_size)
+    except ImportInterrupted as error:
+        _print_summary(error.result, time.monotonic() - started)
+        console.print(f"[red]error:[/red] {error.message}")
+        console.print(
+            "Re-running the same command is safe: loaded contacts are updated, not copied."
+        )
         raise typer.Exit(code=1) from None
     except RevlineError as error:
         fail(error)

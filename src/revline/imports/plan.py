@@ -1,5 +1,6 @@
-"""Reading and checking a deal file before anything is written: every row becomes either a
-planned deal (its stage timeline and property values) or a reported problem.
+"""Reading and checking an import file before anything is written: every row becomes either
+a planned record (a deal with its stage timeline, or a contact, and their property values) or
+a reported problem.
 
 Nothing here touches the database, so ``--dry-run`` and the load see the same verdicts."""
 
@@ -12,8 +13,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
-from revline.imports.mapping import Mapping, PropertySpec, fields_of, mapping_error
+from revline.crm.properties.values import ValueProblem, parse_value
+from revline.imports.mapping import (
+    FROM_DATA,
+    ColumnSpec,
+    ContactMapping,
+    LifecycleMapping,
+    Mapping,
+    PropertySpec,
+    fields_of,
+    mapping_error,
+)
 
 REJECTED = "rejected"
 WARNING = "warning"
@@ -98,6 +110,10 @@ def _read_csv(path: Path, what: str) -> tuple[list[str], list[Row]]:
         raise mapping_error(f"cannot read {what} {path}: {exc.strerror}", what) from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raise mapping_error(f"{what} {path} is not a UTF-8 CSV file: {exc}", what) from None
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        # The reader keeps one value per name: the other column would vanish unnoticed.
+        raise mapping_error(f"{what} {path} has the column '{twice[0]}' more than once", what)
     return header, rows
 
 
@@ -439,3 +455,204 @@ def plan_import(mapping: Mapping, path: Path, *, now: datetime) -> ImportPlan:
     what the import will write and which rows it refuses and why. ``now`` is the import's
     time (when undated deals are created)."""
     return _Planner(mapping, path, now).run()
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+# The field type of a property the import creates, by type.
+FIELD_TYPES = {
+    "string": "text",
+    "number": "number",
+    "enumeration": "select",
+    "bool": "booleancheckbox",
+    "date": "date",
+    "datetime": "date",
+}
+
+
+@dataclass
+class PlannedProperty:
+    """A mapped column's property: created from ``spec`` when missing; ``options`` are the
+    enumeration's (from the mapping, or the distinct values of the file with from-data)."""
+
+    column: str
+    name: str
+    spec: ColumnSpec
+    key: bool
+    options: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class PlannedContact:
+    line: int
+    key: str
+    properties: dict[str, str]
+
+
+@dataclass
+class ContactPlan:
+    mapping: ContactMapping
+    file_name: str
+    rows: int
+    contacts: list[PlannedContact] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    properties: list[PlannedProperty] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == REJECTED]
+
+    @property
+    def rejected_rows(self) -> int:
+        """Rows not loaded (a row can have a problem in several columns)."""
+        return len({p.line for p in self.rejected})
+
+    def column_of(self, name: str) -> str:
+        """The column (or mapping key) that fills property ``name``; "" when none does."""
+        for prop in self.properties:
+            if prop.name == name:
+                return prop.column
+        if name == "lifecyclestage" and self.mapping.lifecycle_stage is not None:
+            stage = self.mapping.lifecycle_stage
+            return stage.column if isinstance(stage, LifecycleMapping) else "lifecycle_stage"
+        return ""
+
+
+class _ContactPlanner:
+    def __init__(self, mapping: ContactMapping, path: Path) -> None:
+        self.m = mapping
+        self.header, self.rows = _read_csv(path, "file")
+        self._check_columns(path.name)
+        self.plan = ContactPlan(mapping, path.name, len(self.rows))
+        self.missing = set(mapping.missing)
+        self.maps = {column: mapping.value_map(column) for column in mapping.columns}
+        self.seen: dict[str, int] = {}
+        self.email_key = mapping.key_property == "email"
+        # Enumerations with listed options: their values are checked here, before writing.
+        self.allowed: dict[str, set[str]] = {}
+        self.distinct: dict[str, set[str]] = {}
+        self.valid: dict[str, set[str]] = {column: set() for column in mapping.columns}
+        for column, spec in mapping.columns.items():
+            rows = spec.option_rows()
+            if rows is not None:
+                self.allowed[column] = {str(o["value"]) for o in rows}
+            elif spec.options == FROM_DATA:
+                self.distinct[column] = set()
+            self.plan.properties.append(
+                PlannedProperty(column, spec.property, spec, column == mapping.key_column, rows)
+            )
+
+    def _check_columns(self, file_name: str) -> None:
+        m = self.m
+        for column in m.columns:
+            _check_column(self.header, column, f"columns.{column}", file_name)
+        for i, column in enumerate(m.ignore):
+            _check_column(self.header, column, f"ignore[{i}]", file_name)
+        used = {*m.columns, *m.ignore}
+        if isinstance(m.lifecycle_stage, LifecycleMapping):
+            _check_column(
+                self.header, m.lifecycle_stage.column, "lifecycle_stage.column", file_name
+            )
+            used.add(m.lifecycle_stage.column)
+        unused = [c for c in self.header if c not in used]
+        if unused:
+            # A column nobody decided about is more often a mistake than an intent.
+            raise mapping_error(
+                f"columns: {file_name} has columns the mapping neither maps nor ignores: "
+                f"{', '.join(unused)} (list them under ignore to leave them out)",
+                "columns",
+            )
+
+    def problem(self, line: int, key: str, fld: str, code: str, reason: str) -> None:
+        self.plan.problems.append(Problem(line, key, fld, code, reason))
+
+    def cell(self, column: str, row: Row) -> str:
+        """A cell as the import reads it: the column's value map first, then the values
+        meaning "missing"; "" is no value."""
+        text = row.get(column, "")
+        values = self.maps.get(column, {})
+        if text in values:
+            return values[text] or ""
+        return "" if text in self.missing else text
+
+    def run(self) -> ContactPlan:
+        for index, row in enumerate(self.rows):
+            self._row(index + 2, row)
+        for prop in self.plan.properties:
+            if prop.column in self.distinct:
+                prop.options = [
+                    {"value": v, "label": v} for v in sorted(self.distinct[prop.column])
+                ]
+        return self.plan
+
+    def _row(self, line: int, row: Row) -> None:
+        m = self.m
+        values = {column: self.cell(column, row) for column in m.columns}
+        for column, found in self.distinct.items():
+            if values[column]:
+                found.add(values[column])
+        key = values[m.key_column]
+        if self.email_key:
+            key = key.lower()
+            values[m.key_column] = key
+        if key == "":
+            self.problem(line, "", m.key_column, "MISSING_KEY", f"{m.key_column} is empty")
+            return
+        if key in self.seen:
+            self.problem(
+                line,
+                key,
+                m.key_column,
+                "DUPLICATE_KEY",
+                f"{m.key_column} '{key}' already used on line {self.seen[key]}",
+            )
+            return
+        self.seen[key] = line
+        props: dict[str, str] = {}
+        rejected = False
+        for column, spec in m.columns.items():
+            text = values[column]
+            if text == "":
+                continue
+            if spec.type is not None and text not in self.valid[column]:
+                try:
+                    parse_value(text, spec.type, self.allowed.get(column), FIELD_TYPES[spec.type])
+                except ValueProblem as problem:
+                    self.problem(line, key, column, problem.code, problem.message)
+                    rejected = True
+                    continue
+                # Columns repeat their values (Yes, No, ...): each is checked once.
+                self.valid[column].add(text)
+            props[spec.property] = text
+        stage = self._stage(line, key, row)
+        if stage is False or rejected:
+            return
+        if isinstance(stage, str):
+            props["lifecyclestage"] = stage
+        self.plan.contacts.append(PlannedContact(line, key, props))
+
+    def _stage(self, line: int, key: str, row: Row) -> str | bool | None:
+        """The row's lifecycle stage; None for none; False when the row is rejected."""
+        spec = self.m.lifecycle_stage
+        if spec is None or isinstance(spec, str):
+            return spec
+        text = row.get(spec.column, "")
+        if text in spec.values:
+            return spec.values[text] or None
+        if text == "" or text in self.missing:
+            return None
+        self.problem(
+            line,
+            key,
+            spec.column,
+            "UNKNOWN_STAGE",
+            f"lifecycle stage value '{text}' is not mapped",
+        )
+        return False
+
+
+def plan_contact_import(mapping: ContactMapping, path: Path) -> ContactPlan:
+    """Read ``path`` and decide, row by row, which contacts the import will write with which
+    values, and which rows it refuses and why (every bad cell of a row is reported). Checks
+    that the file's columns and the mapping's agree first."""
+    return _ContactPlanner(mapping, path).run()

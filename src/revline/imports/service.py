@@ -1,5 +1,9 @@
-"""Loading a planned deal import: the properties, pipeline, owners, teams and companies it
-needs, then every deal's stage steps in time order.
+"""Loading a planned import.
+
+A deal import: the properties, pipeline, owners, teams and companies it needs, then every
+deal's stage steps in time order. A contact import: the property group and properties the
+mapping defines, then the contacts, created or updated by their key (see
+``run_contact_import``).
 
 All writes go through the services the API uses (properties, pipelines, auth, records in
 batches, associations), with the step's historical time as ``now`` and
@@ -22,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from revline.auth import service as auth
 from revline.crm.associations import types as association_types
-from revline.crm.object_types import COMPANIES, DEALS, ObjectType
+from revline.crm.lifecycle import stages as lifecycle_stages
+from revline.crm.object_types import COMPANIES, CONTACTS, DEALS, ObjectType
 from revline.crm.pipelines import service as pipelines
 from revline.crm.pipelines.service import StageInput
 from revline.crm.properties import service as properties
@@ -30,9 +35,24 @@ from revline.crm.records import batch
 from revline.crm.records import search as record_search
 from revline.crm.records import service as records
 from revline.crm.records.context import WriteSource
-from revline.errors import RevlineError
-from revline.imports.mapping import KeyProperty, Mapping, PropertySpec, mapping_error
-from revline.imports.plan import REJECTED, ImportPlan, PlannedDeal, Problem
+from revline.errors import NotFound, RevlineError
+from revline.imports.mapping import (
+    KeyProperty,
+    LifecycleMapping,
+    Mapping,
+    PropertySpec,
+    mapping_error,
+)
+from revline.imports.plan import (
+    FIELD_TYPES,
+    REJECTED,
+    ContactPlan,
+    ImportPlan,
+    PlannedContact,
+    PlannedDeal,
+    PlannedProperty,
+    Problem,
+)
 
 Units = Callable[[], AbstractContextManager[Session]]
 CHUNK_SIZE = 500
@@ -41,16 +61,12 @@ _DEAL_TO_COMPANY = association_types.PRIMARY[("deals", "companies")].type_id
 
 
 @dataclass
-class ImportResult:
+class LoadResult:
+    """What any import did: the file's rows, every row problem (of the plan, then of the
+    load), the units of work committed."""
+
     rows: int
     problems: list[Problem]
-    owners_created: int = 0
-    teams_created: int = 0
-    companies_created: int = 0
-    companies_updated: int = 0
-    deals_created: int = 0
-    deals_updated: int = 0
-    transitions: int = 0
     chunks_committed: int = 0
     failed_keys: set[str] = field(default_factory=set)
 
@@ -59,8 +75,24 @@ class ImportResult:
         return [p for p in self.problems if p.level == REJECTED]
 
     @property
+    def rejected_rows(self) -> int:
+        """Rows not loaded (a row may be reported for several columns)."""
+        return len({p.line for p in self.rejected})
+
+    @property
     def loaded(self) -> int:
-        return self.rows - len(self.rejected)
+        return self.rows - self.rejected_rows
+
+
+@dataclass
+class ImportResult(LoadResult):
+    owners_created: int = 0
+    teams_created: int = 0
+    companies_created: int = 0
+    companies_updated: int = 0
+    deals_created: int = 0
+    deals_updated: int = 0
+    transitions: int = 0
 
 
 class ImportInterrupted(RevlineError):
@@ -69,7 +101,7 @@ class ImportInterrupted(RevlineError):
     status_code = 500
     category = "IMPORT_INTERRUPTED"
 
-    def __init__(self, message: str, result: ImportResult) -> None:
+    def __init__(self, message: str, result: LoadResult) -> None:
         super().__init__(message)
         self.result = result
 
@@ -454,4 +486,267 @@ def run_import(
     result.deals_updated = len(
         {w.deal.key for w in writes if not w.create and w.deal.key in existing} - result.failed_keys
     )
+    return result
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+@dataclass
+class ContactImportResult(LoadResult):
+    group_created: bool = False
+    properties_created: int = 0
+    options_added: int = 0
+    contacts_created: int = 0
+    contacts_updated: int = 0
+    # Contacts already in a later lifecycle stage than the file's: the import never moves
+    # a stage back.
+    stages_kept: int = 0
+
+
+@dataclass
+class _ContactWrite:
+    contact: PlannedContact
+    record_id: str | None  # None: a create
+    properties: dict[str, str]
+
+    @property
+    def create(self) -> bool:
+        return self.record_id is None
+
+
+def _ensure_group(session: Session, plan: ContactPlan, result: ContactImportResult) -> str:
+    spec = plan.mapping.group
+    if spec is None:
+        return CONTACTS.group
+    try:
+        properties.access_group(session, CONTACTS, spec.name)
+    except NotFound:
+        properties.create_group(session, CONTACTS, name=spec.name, label=spec.label)
+        result.group_created = True
+    return spec.name
+
+
+def _added_options(prop: PlannedProperty, have: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    known = {str(o["value"]) for o in have}
+    new = [o for o in prop.options or [] if str(o["value"]) not in known]
+    after = max((int(o.get("displayOrder", 0)) for o in have), default=-1) + 1
+    return [{**o, "displayOrder": after + i} for i, o in enumerate(new)]
+
+
+def _ensure_contact_property(
+    session: Session,
+    prop: PlannedProperty,
+    found: properties.PropertyDef | None,
+    group: str,
+    result: ContactImportResult,
+) -> None:
+    """Create the property of a mapped column from its definition, or check that the one
+    there fits: its type, unique values for the key, and new options of an enumeration."""
+    where = f"columns.{prop.column}"
+    spec = prop.spec
+    if found is None:
+        if spec.type is None:
+            raise mapping_error(
+                f"{where}.property: contact property '{prop.name}' does not exist; give its "
+                "type (and label) so the import creates it",
+                f"{where}.property",
+            )
+        try:
+            properties.create_property(
+                session,
+                CONTACTS,
+                name=prop.name,
+                label=spec.label or prop.column,
+                type=spec.type,
+                field_type=FIELD_TYPES[spec.type],
+                group_name=group,
+                description=spec.description or "",
+                options=prop.options,
+                has_unique_value=prop.key,
+            )
+        except RevlineError as exc:
+            raise mapping_error(f"{where}: {exc.message}", where) from None
+        result.properties_created += 1
+        return
+    if spec.type is not None and found.type != spec.type:
+        raise mapping_error(
+            f"{where}.type: contact property '{prop.name}' exists with the type {found.type}, "
+            f"not {spec.type}",
+            f"{where}.type",
+        )
+    if found.read_only_value:
+        raise mapping_error(
+            f"{where}.property: contact property '{prop.name}' is read-only", f"{where}.property"
+        )
+    if prop.key and (not found.has_unique_value or found.type != "string"):
+        raise mapping_error(
+            f"key_column: contact property '{prop.name}' is not a string property with unique "
+            "values, so it cannot be the import's key",
+            "key_column",
+        )
+    new = _added_options(prop, found.options) if found.type == "enumeration" else []
+    if new and not found.hubspot_defined:
+        properties.update_property(
+            session, CONTACTS, prop.name, {"options": [*found.options, *new]}
+        )
+        result.options_added += len(new)
+
+
+def _stage_ranks(session: Session, plan: ContactPlan) -> dict[str, int]:
+    """Every lifecycle stage's rank, after checking that the mapping names live ones."""
+    stages = lifecycle_stages.list_stages(session)
+    live = [s.value for s in stages if not s.archived]
+    spec = plan.mapping.lifecycle_stage
+    named: list[tuple[str, str]] = []
+    if isinstance(spec, str):
+        named = [("lifecycle_stage", spec)]
+    elif isinstance(spec, LifecycleMapping):
+        named = [(f"lifecycle_stage.values.{k}", v) for k, v in spec.values.items() if v]
+    for key, stage in named:
+        if stage not in live:
+            raise mapping_error(
+                f"{key}: '{stage}' is not a lifecycle stage records can enter ({', '.join(live)})",
+                key,
+            )
+    return {s.value: s.display_order for s in stages}
+
+
+def _contact_writes(
+    plan: ContactPlan,
+    existing: dict[str, dict[str, str | None]],
+    ranks: dict[str, int],
+    result: ContactImportResult,
+) -> list[_ContactWrite]:
+    """A create for each new key; an update, by record id, for each key already there.
+    An update leaves out the key (it found the record, so it is unchanged) and a lifecycle
+    stage that would not move the contact forward."""
+    key_property = plan.mapping.key_property
+    creates: list[_ContactWrite] = []
+    updates: list[_ContactWrite] = []
+    for contact in plan.contacts:
+        current = existing.get(contact.key)
+        if current is None:
+            creates.append(_ContactWrite(contact, None, contact.properties))
+            continue
+        props = {k: v for k, v in contact.properties.items() if k != key_property}
+        stage, have = props.get("lifecyclestage"), current.get("lifecyclestage")
+        if stage is not None and have is not None and ranks.get(stage, -1) <= ranks.get(have, -1):
+            del props["lifecyclestage"]
+            result.stages_kept += int(stage != have)
+        updates.append(_ContactWrite(contact, current["hs_object_id"], props))
+    return creates + updates
+
+
+def _contact_chunks(writes: list[_ContactWrite], size: int) -> Iterator[list[list[_ContactWrite]]]:
+    """Batches (of one kind, at most 100) grouped into units of work of about ``size``."""
+    chunk: list[list[_ContactWrite]] = []
+    count = 0
+    current: list[_ContactWrite] = []
+    for w in writes:
+        if current and (w.create != current[0].create or len(current) >= _BATCH):
+            chunk.append(current)
+            count += len(current)
+            current = []
+            if count >= size:
+                yield chunk
+                chunk, count = [], 0
+        current.append(w)
+    if current:
+        chunk.append(current)
+    if chunk:
+        yield chunk
+
+
+def _contact_refused(
+    plan: ContactPlan, w: _ContactWrite, error: batch.ItemError, result: ContactImportResult
+) -> None:
+    """One problem per property the records service refused, named by its column."""
+    contact = w.contact
+    # A refused value names its property in each detail; a conflict names the unique
+    # property in the error's context.
+    found = [(d.context.get("propertyName", [""])[0], d.message) for d in error.errors] or [
+        (next((k for k in error.context if plan.column_of(k)), ""), error.message)
+    ]
+    for name, message in found:
+        column = plan.column_of(name) if name else ""
+        result.problems.append(Problem(contact.line, contact.key, column, "REFUSED", message))
+    result.failed_keys.add(contact.key)
+
+
+def _store_contacts(
+    session: Session,
+    plan: ContactPlan,
+    run: list[_ContactWrite],
+    result: ContactImportResult,
+    now: datetime,
+) -> int:
+    """Write one batch; returns how many contacts it stored."""
+    source = WriteSource("IMPORT", plan.file_name)
+    if run[0].create:
+        done = batch.create_batch(
+            session, CONTACTS, [{"properties": w.properties} for w in run], source=source, now=now
+        )
+    else:
+        done = batch.update_batch(
+            session,
+            CONTACTS,
+            [{"id": w.record_id, "properties": w.properties} for w in run],
+            source=source,
+            now=now,
+        )
+    for error in done.errors:
+        _contact_refused(plan, run[int(error.context["inputIndex"][0])], error, result)
+    return len(done.results)
+
+
+def run_contact_import(
+    plan: ContactPlan,
+    units: Units,
+    *,
+    now: datetime,
+    chunk_size: int = CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> ContactImportResult:
+    """Load ``plan``: one unit of work (from ``units``) creates the mapping's property group
+    and properties (or checks those there, adding new options of from-data enumerations)
+    and finds the contacts already imported by their key; then units of about
+    ``chunk_size`` contacts create the new ones and update the others through the batch
+    service, all at ``now``. Empty cells are not sent, so they never clear a value."""
+    result = ContactImportResult(plan.rows, list(plan.problems))
+    with units() as session:
+        group = _ensure_group(session, plan, result)
+        catalog = properties.load_catalog(session, CONTACTS)
+        for prop in plan.properties:
+            _ensure_contact_property(session, prop, catalog.get(prop.name), group, result)
+        ranks = _stage_ranks(session, plan)
+        existing = _existing(
+            session,
+            CONTACTS,
+            plan.mapping.key_property,
+            [c.key for c in plan.contacts],
+            ("hs_object_id", "lifecyclestage"),
+        )
+    result.chunks_committed = 1
+    writes = _contact_writes(plan, existing, ranks, result)
+    done = 0
+    for chunk in _contact_chunks(writes, chunk_size):
+        stored = {True: 0, False: 0}
+        try:
+            with units() as session:
+                for run in chunk:
+                    stored[run[0].create] += _store_contacts(session, plan, run, result, now)
+        except Exception as exc:
+            raise ImportInterrupted(
+                f"the import stopped after {result.chunks_committed} committed units of work "
+                f"(the set-up and {result.chunks_committed - 1} chunks): {exc}",
+                result,
+            ) from exc
+        # Counted once committed: an interrupted import reports what it stored.
+        result.contacts_created += stored[True]
+        result.contacts_updated += stored[False]
+        result.chunks_committed += 1
+        done += sum(len(r) for r in chunk)
+        if progress is not None:
+            progress(done, len(writes))
     return result
