@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from revline.kit.db import Database
 from revline.kit.time import iso_ms
 from revline.models import LifecycleChange, PropertyHistory
+from revline.scoring import backtest
 from revline.scoring.backtest import deciles_of, mid_percentile_rank, roc_auc
 from tests.cli_support import run
 from tests.segments_support import today, write_events
@@ -166,17 +168,17 @@ def group(row: dict[str, Any]) -> tuple[int, int, float | None]:
     return row["contacts"], row["converted"], row["conversionRate"]
 
 
-def test_hand_computed_backtest(client: TestClient, database: Database) -> None:
+def test_hand_computed_backtest(
+    client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = hand_population(client, database)
-    resp = client.post(
-        BACKTEST,
-        json={
-            "model": HAND,
-            "outcome": OUTCOME,
-            "referenceDate": reference().isoformat(),
-            "missesLimit": 5,
-        },
-    )
+    request = {
+        "model": HAND,
+        "outcome": OUTCOME,
+        "referenceDate": reference().isoformat(),
+        "missesLimit": 5,
+    }
+    resp = client.post(BACKTEST, json=request)
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["population"] == {"size": 10, "converted": 5, "baseRate": 0.5}
@@ -223,6 +225,12 @@ def test_hand_computed_backtest(client: TestClient, database: Database) -> None:
         {"name": "vp", "group": "Fit", "measured": 0, "points": 0},
         {"name": "views", "group": "Engagement", "measured": 1, "points": 5},
     ]
+    # Above ID_LIST_LIMIT every live contact is measured and the population picked in
+    # memory: the same answer.
+    monkeypatch.setattr(backtest, "ID_LIST_LIMIT", 0)
+    again = client.post(BACKTEST, json=request)
+    assert again.status_code == 200, again.text
+    assert again.json() == body
 
 
 def test_events_on_and_after_the_reference_date_are_not_counted(
@@ -544,11 +552,18 @@ def test_backtest_validation(client: TestClient, database: Database) -> None:
         assert len(resp.json()["model"]["misses"]["contacts"]) == min(limit, 2)
 
 
-def test_suggest_points_validation(client: TestClient, database: Database) -> None:
-    hand_population(client, database)
-    for name in ("fit", "eng"):
+def test_suggest_points_validation_and_combined_models(
+    client: TestClient, database: Database
+) -> None:
+    ids = hand_population(client, database)
+    for name, label, low in (("fit", "A", 3), ("eng", "X", 1)):
         rule = {"event": "page_view", "points": 1}
-        resp = client.post(MODELS, json={"name": name, "groups": [{"rules": [rule]}]})
+        body = {
+            "name": name,
+            "groups": [{"rules": [rule]}],
+            "labels": [{"label": label, "minScore": low}],
+        }
+        resp = client.post(MODELS, json=body)
         assert resp.status_code == 201, resp.text
     combined = {"kind": "combined", "components": [{"model": "fit"}, {"model": "eng"}]}
     good = {"model": HAND, "outcome": OUTCOME, "referenceDate": reference().isoformat()}
@@ -569,6 +584,22 @@ def test_suggest_points_validation(client: TestClient, database: Database) -> No
         assert name in fields(resp), (body, resp.text)
     resp = client.post(SUGGEST, json={**good, "model": combined})
     assert "suggest points for its rule models (fit, eng)" in resp.json()["message"]
+    # A combined model backtests with its components scored at the reference date (their
+    # stored scores count the views on and after it); a grid's tiers join their labels.
+    grid = {**combined, "grid": True}
+    resp = client.post(BACKTEST, json={**good, "model": grid})
+    assert resp.status_code == 200, resp.text
+    m = resp.json()["model"]
+    assert m["kind"] == "combined" and m["distribution"]["max"] == 12
+    misses = {x["id"]: x for x in m["misses"]["contacts"]}
+    assert misses[str(ids[3])]["score"] == 0  # one view on the reference date: not counted
+    assert misses[str(ids[3])]["rules"][0] == {
+        "name": "fit", "group": "Components", "measured": 0, "points": 0,
+    }  # fmt: skip
+    assert [(t["label"], t["contacts"], t["converted"]) for t in m["labels"]] == [
+        ("AX", 4, 2),
+        (None, 6, 3),
+    ]
 
 
 # --- CLI --------------------------------------------------------------------------------
@@ -604,3 +635,18 @@ def test_cli_backtest_and_suggest_points(
     bad_date = run("scoring", "backtest", "--model", "bad", *common[:2], "--reference-date",
                    "2026-02-30", "--database-url", database.url)  # fmt: skip
     assert bad_date.exit_code == 1 and "referenceDate" in bad_date.output
+
+
+GARBAGE: list[Any] = [None, 1, -1, 10**30, "x", "", "\x00", [], {}, [1], {"a": 1}, True, 1.5]
+
+
+def test_garbage_never_answers_500(client: TestClient) -> None:
+    good = {"model": VIEWS_ONLY, "outcome": OUTCOME, "referenceDate": reference().isoformat()}
+    for g in GARBAGE:
+        bodies: list[Any] = [g, {**good, "referenceDate": g}, {**good, "outcome": g}]
+        bodies += [{**good, "model": g}, {**good, "model": {"model": g}}]
+        for path in (BACKTEST, SUGGEST):
+            extra = "missesLimit" if path == BACKTEST else "testShare"
+            for body in [*bodies, {**good, extra: g}, {**good, "compareWith": g, "seed": g}]:
+                resp = client.post(path, json=body)
+                assert 400 <= resp.status_code < 500, (path, body, resp.text)
