@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from revline.cli import scoring_backtest
 from revline.cli.common import DatabaseUrl, console, run_in_unit_of_work
 from revline.errors import ErrorDetail, ValidationError
 from revline.scoring import service
@@ -181,3 +182,6 @@ def explain(
                 )
 
     run_in_unit_of_work(database_url, work)
+
+
+scoring_backtest.register(app)
