@@ -218,13 +218,13 @@ def load_events(url: str, seed: int, events: int, contacts: int, now: datetime) 
         else "date(occurred_at)"
     )
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO event_daily_counts (contact_id, event_type, detail, day, count) "
-                f"SELECT contact_id, event_type, coalesce(detail, ''), {day}, count(*) FROM events "
-                f"GROUP BY contact_id, event_type, coalesce(detail, ''), {day}"
-            )
+        # ``day`` is one of the two fixed expressions above.
+        derive = (
+            "INSERT INTO event_daily_counts (contact_id, event_type, detail, day, count) "
+            "SELECT contact_id, event_type, coalesce(detail, ''), {day}, count(*) FROM events "
+            "GROUP BY contact_id, event_type, coalesce(detail, ''), {day}"
         )
+        conn.execute(text(derive.format(day=day)))
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
