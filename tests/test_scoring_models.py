@@ -4,7 +4,9 @@ a searchable property, explanations, history, incremental updates and validation
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ from starlette.testclient import TestClient
 
 from revline.kit.db import Database
 from revline.scoring import service
+from tests.cli_support import run
 from tests.segments_support import company, contact, set_primary, today, track, work
 
 MODELS = "/revline/v1/scoring/models"
@@ -466,3 +469,33 @@ def test_bad_bodies_and_unknown_things(client: TestClient) -> None:
     assert client.post(MODELS, json=ENGAGEMENT).status_code == 409
     assert client.patch(f"{MODELS}/engagement", json={"name": "other"}).status_code == 400
     assert client.get(f"{MODELS}", params={"limit": 0}).status_code == 400
+
+
+def test_cli_creates_lists_recomputes_explains_and_archives(
+    client: TestClient, database: Database, tmp_path: Path
+) -> None:
+    a = contact(client, email="a@x.com")
+    track(database, a, "form_submitted", [today()], form_id="demo")
+    path = tmp_path / "engagement.json"
+    path.write_text(json.dumps(ENGAGEMENT))
+    url = database.url
+    result = run("scoring", "create", str(path), "--database-url", url)
+    assert result.exit_code == 0, result.output
+    assert "scored 1 contacts: 1 changed" in result.output
+    result = run("scoring", "list", "--database-url", url)
+    assert "engagement" in result.output and "revline_score_engagement" in result.output
+    result = run("scoring", "explain", str(a), "--database-url", url)
+    assert result.exit_code == 0, result.output
+    assert "engagement: 10" in result.output and "form_submitted" in result.output
+    result = run("scoring", "explain", str(a), "--json", "--database-url", url)
+    assert json.loads(result.output)[0]["score"] == 10
+    result = run("scoring", "recompute", "engagement", "--database-url", url)
+    assert "engagement: scored 1, changed 0" in result.output
+    assert run("scoring", "recompute", "--database-url", url).exit_code == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = run("scoring", "create", str(bad), "--database-url", url)
+    assert result.exit_code != 0 and "bad.json" in result.output
+    result = run("scoring", "archive", "engagement", "--database-url", url)
+    assert result.exit_code == 0, result.output
+    assert score_of(client, a, "engagement") is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -37,7 +37,7 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
 
 
-def fail(error: RevlineError) -> None:
+def fail(error: RevlineError) -> NoReturn:
     console.print(f"[red]error:[/red] {error.message}")
     raise typer.Exit(code=1)
 

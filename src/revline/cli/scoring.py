@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from revline.cli import scoring_backtest
-from revline.cli.common import DatabaseUrl, console, run_in_unit_of_work
+from revline.cli.common import DatabaseUrl, console, fail, run_in_unit_of_work
 from revline.errors import ErrorDetail, ValidationError
 from revline.scoring import service
 from revline.scoring.schemas import explanation_out, model_out
@@ -29,10 +29,12 @@ def read_json(path: Path, what: str = "file") -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise ValidationError(
-            f"Cannot read {what} {path}: {error}",
-            errors=[ErrorDetail(str(error), "INVALID_FILE", {"file": [str(path)]})],
-        ) from None
+        fail(
+            ValidationError(
+                f"Cannot read {what} {path}: {error}",
+                errors=[ErrorDetail(str(error), "INVALID_FILE", {"file": [str(path)]})],
+            )
+        )
 
 
 def _summary(view: service.ModelView) -> None:
