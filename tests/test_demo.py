@@ -410,3 +410,43 @@ def test_demo_tracks_behaviour_and_keeps_segments(database: Database, client: Te
         ).scalar_one()
     assert stitched > 0
     assert anonymous_left == 0
+
+
+def test_demo_scores_contacts_with_its_models(database: Database, client: TestClient) -> None:
+    """The demo's fit, engagement and grade models score every contact, with spread."""
+    summary = _generate(database)
+    assert summary.score_models == ("fit", "engagement", "grade")
+    assert "score models: fit, engagement, grade" in summary.describe()
+    for name in ("fit", "engagement"):
+        resp = client.post(
+            "/crm/v3/objects/contacts/search",
+            json={
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {
+                                "propertyName": f"revline_score_{name}",
+                                "operator": "GT",
+                                "value": "0",
+                            }
+                        ]
+                    }
+                ],
+                "limit": 1,
+            },
+        )
+        assert 0 < resp.json()["total"] < summary.contacts, name
+    resp = client.post(
+        "/crm/v3/objects/contacts/search",
+        json={
+            "filterGroups": [
+                {
+                    "filters": [
+                        {"propertyName": "revline_score_grade_label", "operator": "HAS_PROPERTY"}
+                    ]
+                }
+            ],
+            "limit": 1,
+        },
+    )
+    assert resp.json()["total"] == summary.contacts

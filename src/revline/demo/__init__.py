@@ -36,6 +36,7 @@ from revline.crm.object_types import (
     access_object_type,
 )
 from revline.crm.records import service as records
+from revline.demo import scoring as demo_scoring
 from revline.demo.behaviour import write_behaviour
 from revline.demo.planning import (
     DEMO_SOURCE,
@@ -220,6 +221,9 @@ def generate(
     ticker = _Ticker(progress, "Events and segments", 1)
     stored, segment_names = write_behaviour(session, p.contacts, seed, today)
     ticker.tick()
+    ticker = _Ticker(progress, "Score models", 1)
+    score_models = demo_scoring.create_models(session, today)
+    ticker.tick()
     _quotas(session, p.deals, today)
     forecasting.take_snapshots(session, today)
     return DemoSummary(
@@ -237,5 +241,6 @@ def generate(
         },
         events=stored,
         segments=tuple(segment_names),
+        score_models=tuple(score_models),
         seconds=time.perf_counter() - started,
     )

@@ -226,6 +226,7 @@ class DemoSummary:
     activities: dict[str, int]
     events: int = 0
     segments: tuple[str, ...] = ()
+    score_models: tuple[str, ...] = ()
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -248,6 +249,7 @@ class DemoSummary:
                 f"won, {self.deals_by_stage.get(LOST, 0):,} lost",
                 f"  {sum(self.activities.values()):,} activities: {acts}",
                 f"  {self.events:,} tracked events; segments: {', '.join(self.segments)}",
+                f"  score models: {', '.join(self.score_models)}",
             ]
         )
 
