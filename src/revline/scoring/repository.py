@@ -10,10 +10,8 @@ from typing import Any
 from sqlalchemy import Table, delete, select, text
 from sqlalchemy.orm import Session
 
-from revline.kit.db.dialect import insert_many
+from revline.kit.db.dialect import copy_rows, insert_many
 from revline.models import ContactScore, ScoreChange, ScoreModel
-
-WRITE_BATCH = 50_000
 
 
 def get_model(session: Session, model_id: int) -> ScoreModel | None:
@@ -54,8 +52,8 @@ def write_scores(
     score_property: str,
     rows: Sequence[tuple[int, Decimal, str | None]],
 ) -> None:
-    """Set a model's score and label for many contacts: arrays in one upsert per batch on
-    PostgreSQL, one executemany on SQLite."""
+    """Set a model's score and label for many contacts: on PostgreSQL, COPY into a temporary
+    table and one upsert from it; on SQLite, one executemany."""
     if not rows:
         return
     connection = session.connection()
@@ -65,22 +63,18 @@ def write_scores(
         " SET score = excluded.score, label = excluded.label"
     )
     if connection.dialect.name == "postgresql":
-        arrays = (
-            "SELECT CAST(:sp AS varchar), v.id, v.s, v.l FROM unnest(CAST(:ids AS bigint[]),"
-            " CAST(:scores AS numeric[]), CAST(:labels AS varchar[])) AS v(id, s, l)"
-        )
-        statement = text(upsert.format(rows=arrays))
-        for start in range(0, len(rows), WRITE_BATCH):
-            part = rows[start : start + WRITE_BATCH]
-            connection.execute(
-                statement,
-                {
-                    "sp": score_property,
-                    "ids": [r[0] for r in part],
-                    "scores": [r[1] for r in part],
-                    "labels": [r[2] for r in part],
-                },
+        connection.execute(
+            text(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS scores_in"
+                " (contact_id bigint, score numeric, label varchar(32)) ON COMMIT DROP"
             )
+        )
+        connection.execute(text("TRUNCATE scores_in"))
+        copy_rows(connection, "scores_in", ("contact_id", "score", "label"), rows)
+        connection.execute(
+            text(upsert.format(rows="SELECT :sp, contact_id, score, label FROM scores_in")),
+            {"sp": score_property},
+        )
         return
     connection.execute(
         text(upsert.format(rows="VALUES (:sp, :id, :s, :l)")),
@@ -89,21 +83,21 @@ def write_scores(
 
 
 _HISTORY_COLUMNS = (
-    ("model_id", "bigint"),
-    ("contact_id", "bigint"),
-    ("changed_at", "timestamptz"),
-    ("old_score", "numeric"),
-    ("new_score", "numeric"),
-    ("old_label", "varchar"),
-    ("new_label", "varchar"),
-    ("cause", "varchar"),
-    ("cause_detail", "varchar"),
+    "model_id",
+    "contact_id",
+    "changed_at",
+    "old_score",
+    "new_score",
+    "old_label",
+    "new_label",
+    "cause",
+    "cause_detail",
 )
 
 
 def add_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append score changes: column arrays in one INSERT per batch on PostgreSQL (a million
-    rows in seconds), executemany on SQLite."""
+    """Append score changes: COPY on PostgreSQL (a million rows in seconds), executemany on
+    SQLite."""
     if not rows:
         return
     connection = session.connection()
@@ -111,16 +105,12 @@ def add_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         table: Table = ScoreChange.__table__  # type: ignore[assignment]
         insert_many(connection, table, rows)
         return
-    names = ", ".join(name for name, _ in _HISTORY_COLUMNS)
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _HISTORY_COLUMNS)
-    statement = text(
-        f"INSERT INTO score_history ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    copy_rows(
+        connection,
+        "score_history",
+        _HISTORY_COLUMNS,
+        ([r[name] for name in _HISTORY_COLUMNS] for r in rows),
     )
-    for start in range(0, len(rows), WRITE_BATCH):
-        part = rows[start : start + WRITE_BATCH]
-        connection.execute(
-            statement, {name: [r[name] for r in part] for name, _ in _HISTORY_COLUMNS}
-        )
 
 
 def history_of(

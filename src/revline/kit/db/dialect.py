@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -344,6 +344,19 @@ def _bulk_insert_sql(
     head = f'INSERT INTO "{table.name}" ({names}) VALUES '  # noqa: S608
     sql = head + ", ".join([marker] * len(rows))
     return sql, tuple(flat)
+
+
+def copy_rows(
+    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL only: stream rows into ``table`` with COPY in the connection's transaction
+    (several times faster than any INSERT for hundreds of thousands of rows). Values are
+    sent as text by psycopg's dumpers; ``table`` and ``columns`` are trusted names."""
+    raw: Any = connection.connection.driver_connection
+    names = ", ".join(columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def in_values(dialect: str, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
