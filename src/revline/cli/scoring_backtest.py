@@ -28,7 +28,12 @@ OutcomeJson = Annotated[
     ),
 ]
 ReferenceDate = Annotated[
-    str, typer.Option("--reference-date", help="YYYY-MM-DD: score as at the start of this day")
+    str | None,
+    typer.Option(
+        "--reference-date",
+        help="YYYY-MM-DD: score as at the start of this day (may be left out for a property "
+        "outcome: then as of now)",
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the full answer as JSON")]
 
@@ -131,7 +136,7 @@ def register(app: typer.Typer) -> None:
     @app.command("backtest")
     def backtest(
         outcome_json: OutcomeJson,
-        reference_date: ReferenceDate,
+        reference_date: ReferenceDate = None,
         model: ModelName = None,
         file: ModelFileOption = None,
         compare: Annotated[
@@ -152,9 +157,10 @@ def register(app: typer.Typer) -> None:
             body: dict[str, Any] = {
                 "model": _model(model, file, ("--model", "--file")),
                 "outcome": _outcome(outcome_json),
-                "referenceDate": reference_date,
                 "missesLimit": misses_limit,
             }
+            if reference_date is not None:
+                body["referenceDate"] = reference_date
             if compare is not None or compare_file is not None:
                 body["compareWith"] = _model(compare, compare_file, ("--compare", "--compare-file"))
             answer = backtests.backtest(session, body).to_api()
@@ -163,7 +169,7 @@ def register(app: typer.Typer) -> None:
                 return
             p = answer["population"]
             console.print(
-                f"reference date {answer['referenceDate']}, outcome: "
+                f"reference date {answer['referenceDate'] or 'now'}, outcome: "
                 f"{answer['outcomeDescription']}",
                 highlight=False,
             )
@@ -189,7 +195,7 @@ def register(app: typer.Typer) -> None:
     @app.command("suggest-points")
     def suggest_points(
         outcome_json: OutcomeJson,
-        reference_date: ReferenceDate,
+        reference_date: ReferenceDate = None,
         model: ModelName = None,
         file: ModelFileOption = None,
         test_share: Annotated[
@@ -209,13 +215,14 @@ def register(app: typer.Typer) -> None:
         ones, with the held-out AUC of both."""
 
         def work(session: Any) -> None:
-            body = {
+            body: dict[str, Any] = {
                 "model": _model(model, file, ("--model", "--file")),
                 "outcome": _outcome(outcome_json),
-                "referenceDate": reference_date,
                 "testShare": test_share,
                 "seed": seed,
             }
+            if reference_date is not None:
+                body["referenceDate"] = reference_date
             answer = backtest_points.suggest_points(session, body).to_api()
             if save is not None and answer["suggestedModel"] is not None:
                 save.write_text(json.dumps(answer["suggestedModel"], indent=2) + "\n")

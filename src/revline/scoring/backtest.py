@@ -34,6 +34,7 @@ from revline.kit.time import utcnow
 from revline.scoring import backtest_repository as repo
 from revline.scoring import engine, service
 from revline.scoring.outcomes import (
+    PROPERTY,
     Outcome,
     check_outcome,
     labelled_population,
@@ -53,7 +54,7 @@ ID_LIST_LIMIT = 5_000
 EARLIEST = date(1970, 1, 1)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BACKTEST_FIELDS = ("model", "compareWith", "outcome", "referenceDate", "missesLimit")
-_REQUIRED = ("model", "outcome", "referenceDate")
+_REQUIRED = ("model", "outcome")
 
 Flags = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -154,6 +155,22 @@ def parse_reference_date(raw: Any, today: date, field_name: str = "referenceDate
             "the reference date and outcomes after it, so it must not be in the future",
         )
     return day
+
+
+def reference_of(raw: dict[str, Any], outcome: Outcome, today: date) -> tuple[date, bool]:
+    """The reference date, and whether it stands for "now". A property outcome (a recorded
+    result, such as an imported ``converted`` flag) may leave ``referenceDate`` out: the
+    population is then scored as it stands at the end of today (every event so far)."""
+    if "referenceDate" in raw:
+        return parse_reference_date(raw["referenceDate"], today), False
+    if outcome.kind != PROPERTY:
+        raise bad(
+            "referenceDate",
+            "MISSING_FIELD",
+            "referenceDate is required for a time-based outcome (it may be left out only for "
+            "a property outcome, which is then tested as of now)",
+        )
+    return today + timedelta(days=1), True
 
 
 def parse_whole(raw: Any, field_name: str, low: int, high: int) -> int:
@@ -673,6 +690,7 @@ class Backtest:
     model: ModelReport
     compare_with: ModelReport | None
     notices: list[Notice]
+    as_of_now: bool = False
 
     def comparison(self) -> dict[str, Any] | None:
         other = self.compare_with
@@ -693,7 +711,8 @@ class Backtest:
 
     def to_api(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "referenceDate": self.reference.isoformat(),
+            "referenceDate": None if self.as_of_now else self.reference.isoformat(),
+            "asOfNow": self.as_of_now,
             "outcome": self.outcome.to_api(),
             "outcomeDescription": self.outcome.describe(),
             "population": self.population.to_api(),
@@ -711,7 +730,6 @@ def backtest(session: Session, body: Any, *, today: date | None = None) -> Backt
     under one model (and optionally a second) and measure the scores against the outcome."""
     today = today or utcnow().date()
     raw = check_body(body, _BACKTEST_FIELDS)
-    reference = parse_reference_date(raw["referenceDate"], today)
     limit = DEFAULT_MISSES
     if "missesLimit" in raw:
         limit = parse_whole(raw["missesLimit"], "missesLimit", 1, MAX_MISSES)
@@ -720,14 +738,16 @@ def backtest(session: Session, body: Any, *, today: date | None = None) -> Backt
     if "compareWith" in raw:
         other = load_candidate(session, raw["compareWith"], "compareWith")
     outcome = load_outcome(session, raw["outcome"])
+    reference, now = reference_of(raw, outcome, today)
     population = load_population(session, outcome, reference)
     notices = outcome_notices(outcome, reference, today)
-    notices += property_notices(session, "model", candidate, population)
+    if not now:
+        notices += property_notices(session, "model", candidate, population)
     scored = score_population(session, candidate, population, today)
     model_report = report(session, scored, population, misses_limit=limit)
     other_report = None
-    if other is not None:
+    if other is not None and not now:
         notices += property_notices(session, "compareWith", other, population)
         other_scored = score_population(session, other, population, today)
         other_report = report(session, other_scored, population, misses_limit=limit)
-    return Backtest(reference, outcome, population, model_report, other_report, notices)
+    return Backtest(reference, outcome, population, model_report, other_report, notices, now)

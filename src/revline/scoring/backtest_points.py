@@ -39,10 +39,10 @@ from revline.scoring.backtest import (
     load_outcome,
     load_population,
     outcome_notices,
-    parse_reference_date,
     parse_whole,
     property_notices,
     rate,
+    reference_of,
     roc_auc,
     score_population,
 )
@@ -111,6 +111,7 @@ class Suggestion:
     regression_auc: float | None
     suggested_model: dict[str, Any] | None
     notices: list[Notice]
+    as_of_now: bool = False
 
     @property
     def improvement(self) -> float | None:
@@ -127,7 +128,8 @@ class Suggestion:
             }
 
         return {
-            "referenceDate": self.reference.isoformat(),
+            "referenceDate": None if self.as_of_now else self.reference.isoformat(),
+            "asOfNow": self.as_of_now,
             "outcome": self.outcome.to_api(),
             "outcomeDescription": self.outcome.describe(),
             "population": self.population.to_api(),
@@ -255,7 +257,6 @@ def suggest_points(session: Session, body: Any, *, today: date | None = None) ->
     population and propose the model with those points (a draft, ready to create)."""
     today = today or utcnow().date()
     raw = check_body(body, _FIELDS)
-    reference = parse_reference_date(raw["referenceDate"], today)
     share = _share(raw["testShare"]) if "testShare" in raw else DEFAULT_TEST_SHARE
     seed = parse_whole(raw["seed"], "seed", 0, MAX_SEED) if "seed" in raw else DEFAULT_SEED
     candidate = load_candidate(session, raw["model"], "model")
@@ -269,9 +270,11 @@ def suggest_points(session: Session, body: Any, *, today: date | None = None) ->
             f"({components}) instead",
         )
     outcome = load_outcome(session, raw["outcome"])
+    reference, now = reference_of(raw, outcome, today)
     population = load_population(session, outcome, reference)
     notices = outcome_notices(outcome, reference, today)
-    notices += property_notices(session, "model", candidate, population)
+    if not now:
+        notices += property_notices(session, "model", candidate, population)
     scored = score_population(session, candidate, population, today)
     converted = population.converted
     train, test = _split(converted, share, seed)
@@ -354,4 +357,5 @@ def suggest_points(session: Session, body: Any, *, today: date | None = None) ->
         regression_auc=regression_auc,
         suggested_model=suggested_model,
         notices=notices,
+        as_of_now=now,
     )
