@@ -650,3 +650,38 @@ def test_garbage_never_answers_500(client: TestClient) -> None:
             for body in [*bodies, {**good, extra: g}, {**good, "compareWith": g, "seed": g}]:
                 resp = client.post(path, json=body)
                 assert 400 <= resp.status_code < 500, (path, body, resp.text)
+
+
+def test_a_recorded_outcome_is_tested_as_of_now(client: TestClient, database: Database) -> None:
+    """A property outcome (say, an imported flag) may leave the reference date out: every
+    live contact, created today too, is scored with all it did so far; a time-based outcome
+    still needs a date."""
+    made = create_contacts(client, [{"email": f"n{i}@x.com", "jobtitle": "VP"} for i in range(3)])
+    fresh = client.post(
+        "/crm/v3/objects/contacts", json={"properties": {"email": "new@x.com", "city": "Won"}}
+    )
+    assert fresh.status_code == 201
+    with database.unit_of_work() as session:
+        write_events(session, made[0], "form_submitted", [today()], form_id="demo")
+    model = {
+        "groups": [
+            {
+                "rules": [
+                    {"event": "form_submitted", "points": 10},
+                    {"property": "jobtitle", "operator": "EQ", "value": "VP", "points": 1},
+                ]
+            }
+        ]
+    }
+    outcome = {"property": "city", "operator": "EQ", "value": "Won"}
+    resp = client.post(BACKTEST, json={"model": model, "outcome": outcome})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["asOfNow"] is True and body["referenceDate"] is None
+    assert body["population"]["size"] == 4 and body["population"]["converted"] == 1
+    assert body["model"]["distribution"]["max"] == 11  # today's event counted
+    resp = client.post(
+        BACKTEST,
+        json={"model": model, "outcome": {"lifecycleStage": "opportunity", "withinDays": 30}},
+    )
+    assert fields(resp) == ["referenceDate"]
