@@ -1,6 +1,6 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
 routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, events,
-segments, demo."""
+segments, predictive, demo."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import money as money_cli
 from revline.cli import pipelines as pipelines_cli
 from revline.cli import routing as routing_cli
+from revline.cli import scoring_predictive as predictive_cli
 from revline.cli import segments as segments_cli
 from revline.cli import worker as worker_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
@@ -52,6 +53,7 @@ app.add_typer(deals_cli.app, name="deals")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(events_cli.app, name="events")
 app.add_typer(segments_cli.app, name="segments")
+app.add_typer(predictive_cli.app, name="predictive")
 
 
 @app.command()

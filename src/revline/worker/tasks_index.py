@@ -13,4 +13,5 @@ TASK_MODULES: tuple[str, ...] = (
     "revline.forecasting.tasks",
     "revline.events.tasks",
     "revline.segments.tasks",
+    "revline.scoring.predictive_tasks",
 )
