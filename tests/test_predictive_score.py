@@ -31,6 +31,7 @@ from revline.models import (
 from revline.scoring import predictive
 from revline.scoring.predictive_tasks import RESCORE, RETRAIN
 from tests.cli_support import run
+from tests.segments_support import members, segment, work
 
 BASE = "/revline/v1/scoring/predictive"
 OUTCOME = {"lifecycleStage": "opportunity", "withinDays": 90}
@@ -178,6 +179,9 @@ def test_training_learns_the_signal_and_scores_every_contact(
     client: TestClient, database: Database
 ) -> None:
     labels = population(database)
+    tier_1_segment = segment(
+        client, {"property": "revline_predictive_tier", "operator": "EQ", "value": "tier_1"}
+    )
     resp = client.post(f"{BASE}/train", json={"outcome": OUTCOME})
     assert resp.status_code == 201, resp.text
     body = resp.json()
@@ -225,6 +229,11 @@ def test_training_learns_the_signal_and_scores_every_contact(
         client, {"propertyName": "revline_predictive_score", "operator": "GTE", "value": cutoff}
     )
     assert above == tier_1
+    # Segments reading the tier follow the changed contacts.
+    while work(database):
+        pass
+    in_tier_1 = {i for i, (_, tier) in scores(database).items() if tier == "tier_1"}
+    assert members(database, tier_1_segment) == in_tier_1 and len(in_tier_1) == tier_1
     # Converted contacts score higher on average.
     held = scores(database)
     mean = {
@@ -274,7 +283,7 @@ def test_noise_gives_an_auc_near_one_half(database: Database) -> None:
 
 
 def test_leakage_warnings_and_exclude(client: TestClient, database: Database) -> None:
-    population(database, leaks=True)
+    labels = population(database, leaks=True)
     trained = train(database, activate=False)
     warnings = {(w["field"], w["code"]) for w in trained.model.metrics["warnings"]}
     assert ("won_flag", "SUSPICIOUSLY_PREDICTIVE") in warnings
@@ -295,6 +304,23 @@ def test_leakage_warnings_and_exclude(client: TestClient, database: Database) ->
     excluded = {e["field"]: e["reason"] for e in body["features"]["excluded"]}
     assert excluded["won_flag"] == excluded["deal_notes"] == "excluded"
     assert body["settings"]["exclude"] == ["won_flag", "deal_notes"]
+
+    # A property outcome: its own property is left out, and having no dates, nothing is
+    # checked against property history.
+    resp = client.post(
+        f"{BASE}/train",
+        json={
+            "outcome": {"property": "won_flag", "operator": "EQ", "value": 1},
+            "activate": False,
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    assert body["metrics"]["positives"] == sum(labels.values())
+    assert {"field": "won_flag", "reason": "restates the outcome"} in body["features"]["excluded"]
+    assert {(w["field"], w["code"]) for w in body["warnings"]} == {
+        ("deal_notes", "SUSPICIOUSLY_PREDICTIVE")
+    }
 
     # include restricts the fields to those named (the outcome's own is still left out).
     resp = client.post(

@@ -66,7 +66,6 @@ OWN_PROPERTIES = frozenset({SCORE_PROPERTY, TIER_PROPERTY})
 
 # Why a field was left out.
 EXCLUDED_BY_USER = "excluded"
-NOT_INCLUDED = "not included"
 OUTCOME = "restates the outcome"
 OWN_SCORE = "written by the predictive score"
 NO_VALUES = "no values"
@@ -180,7 +179,8 @@ def parse_names(raw: Any, path: str) -> tuple[tuple[str, ...] | None, list[Error
             problems.append(_bad(f"{path}[{i}]", "INVALID_FIELD", "must be a field name"))
         else:
             names.append(item.strip())
-    return tuple(dict.fromkeys(names)), problems
+    # Duplicates stay, so a problem found later still names the position the client sent.
+    return tuple(names), problems
 
 
 def _property_field(prop: PropertyDef, company: bool) -> Field:
@@ -245,7 +245,7 @@ def choose_fields(
         raise ValidationError(
             "Unknown fields: " + "; ".join(p.message for p in problems), errors=problems
         )
-    wanted = list(include) if include is not None else sorted(default)
+    wanted = list(dict.fromkeys(include)) if include is not None else sorted(default)
     chosen: list[Field] = []
     excluded: list[tuple[str, str]] = []
     skip = set(exclude)

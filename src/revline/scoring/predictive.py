@@ -58,7 +58,6 @@ MIN_PER_CLASS = 10
 # populations are sampled (seeded) down to this.
 MAX_TRAINING_ROWS = 200_000
 SCORE_CHUNK = 10_000
-SIGNAL_CHUNK = 1_000
 MAX_LIMIT = 500
 TIERS = ("tier_1", "tier_2", "tier_3", "tier_4")
 CAUSE = "predictive"
@@ -393,12 +392,14 @@ def score_all(session: Session, model: PredictiveModel, *, now: datetime) -> Sco
             chance = pipeline.predict_proba(feats.matrix(spec, raw))[:, 1]
         scores[start : start + len(chunk)] = np.round(chance * 100, 1)
     cutoffs = _cutoffs(scores)
-    writes: list[tuple[int, str, str]] = []
-    history: list[dict[str, Any]] = []
     detail = f"v{model.version}"
+    changed = 0
+    # Written chunk by chunk: memory stays bounded whatever the number of contacts.
     for start in range(0, len(ids), repo.CHUNK):
         chunk = ids[start : start + repo.CHUNK]
         held = repo.current_scores(session, chunk, feats.SCORE_PROPERTY, feats.TIER_PROPERTY)
+        writes: list[tuple[int, str, str]] = []
+        history: list[dict[str, Any]] = []
         for offset, contact_id in enumerate(chunk):
             score = float(scores[start + offset])
             text, tier = _score_text(score), _tier(score, cutoffs)
@@ -419,15 +420,16 @@ def score_all(session: Session, model: PredictiveModel, *, now: datetime) -> Sco
                     "cause_detail": detail,
                 }
             )
-    repo.write_scores(session, writes, feats.SCORE_PROPERTY, feats.TIER_PROPERTY)
-    repo.add_score_changes(session, history)
-    changed = [w[0] for w in writes]
-    for start in range(0, len(changed), SIGNAL_CHUNK):
+        if not writes:
+            continue
+        repo.write_scores(session, writes, feats.SCORE_PROPERTY, feats.TIER_PROPERTY)
+        repo.add_score_changes(session, history)
         signals.contacts_changed(
             session,
-            ids=changed[start : start + SIGNAL_CHUNK],
+            ids=[w[0] for w in writes],
             properties=[feats.SCORE_PROPERTY, feats.TIER_PROPERTY],
         )
+        changed += len(writes)
     floors = [*cutoffs, 0.0] if cutoffs else []
     model.tier_cutoffs = [
         {"tier": tier, "minScore": floor} for tier, floor in zip(TIERS, floors, strict=False)
@@ -439,9 +441,9 @@ def score_all(session: Session, model: PredictiveModel, *, now: datetime) -> Sco
         "scoring.predictive_scored",
         version=model.version,
         scored=len(ids),
-        changed=len(changed),
+        changed=changed,
     )
-    return ScoringSummary(model.version, len(ids), len(changed), list(model.tier_cutoffs))
+    return ScoringSummary(model.version, len(ids), changed, list(model.tier_cutoffs))
 
 
 def _decimal(text: str | None) -> Decimal | None:
