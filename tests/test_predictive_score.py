@@ -457,11 +457,14 @@ def test_jobs_retrain_and_rescore_only_with_an_active_model(database: Database) 
 def test_cli_train_models_activate_score(database: Database) -> None:
     population(database, n=200)
     url = database.url
-    result = run("predictive", "train", "--outcome", json.dumps(OUTCOME), "--database-url", url)
+    result = run(
+        "scoring", "predictive", "train", "--outcome", json.dumps(OUTCOME), "--database-url", url
+    )
     assert result.exit_code == 0, result.output
     assert "version 1" in result.output and "ROC AUC" in result.output
     assert "hs_analytics_source" in result.output and "scored 200" in result.output
     result = run(
+        "scoring",
         "predictive",
         "train",
         "--outcome",
@@ -479,16 +482,17 @@ def test_cli_train_models_activate_score(database: Database) -> None:
     document = json.loads(result.output)
     assert document["version"] == 2 and document["active"] is False
     assert "hs_analytics_source" not in document["features"]["used"]
-    result = run("predictive", "models", "--database-url", url)
+    result = run("scoring", "predictive", "models", "--database-url", url)
     assert result.exit_code == 0, result.output
     assert "gradient_boosting" in result.output and "logistic_regression" in result.output
-    result = run("predictive", "activate", "2", "--database-url", url)
+    result = run("scoring", "predictive", "activate", "2", "--database-url", url)
     assert result.exit_code == 0 and "version 2 is active" in result.output, result.output
-    result = run("predictive", "score", "--database-url", url)
+    result = run("scoring", "predictive", "score", "--database-url", url)
     assert result.exit_code == 0 and "0 changed" in result.output, result.output
-    result = run("predictive", "train", "--outcome", "{not json", "--database-url", url)
+    result = run("scoring", "predictive", "train", "--outcome", "{not json", "--database-url", url)
     assert result.exit_code == 1 and "outcome" in result.output
     result = run(
+        "scoring",
         "predictive",
         "train",
         "--outcome",
@@ -499,5 +503,5 @@ def test_cli_train_models_activate_score(database: Database) -> None:
         url,
     )
     assert result.exit_code == 1 and "include[0]" in result.output, result.output
-    result = run("predictive", "activate", "9", "--database-url", url)
+    result = run("scoring", "predictive", "activate", "9", "--database-url", url)
     assert result.exit_code == 1 and "does not exist" in result.output

@@ -32,6 +32,7 @@ from revline.forecasting.endpoints import router as forecasting_router
 from revline.kit.db import Database
 from revline.lifecycle.endpoints import router as conversion_router
 from revline.logging import log_event
+from revline.scoring.endpoints import router as scoring_router
 from revline.scoring.predictive_endpoints import router as predictive_router
 from revline.segments.endpoints import router as segments_router
 from revline.setup import is_current, upgrade_database
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         analytics_router,
         events_router,
         segments_router,
+        scoring_router,
         predictive_router,
     ):
         app.include_router(router)

@@ -1,6 +1,6 @@
 """`revline` commands: serve, db, users, tokens, lifecycle, contacts, duplicates,
 routing, worker, jobs, rates, currency, quotas, forecast, pipelines, deals, import, events,
-segments, predictive, demo."""
+segments, scoring, demo."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from revline.cli import lifecycle as lifecycle_cli
 from revline.cli import money as money_cli
 from revline.cli import pipelines as pipelines_cli
 from revline.cli import routing as routing_cli
+from revline.cli import scoring as scoring_cli
 from revline.cli import scoring_predictive as predictive_cli
 from revline.cli import segments as segments_cli
 from revline.cli import worker as worker_cli
@@ -53,7 +54,9 @@ app.add_typer(deals_cli.app, name="deals")
 app.add_typer(imports_cli.app, name="import")
 app.add_typer(events_cli.app, name="events")
 app.add_typer(segments_cli.app, name="segments")
-app.add_typer(predictive_cli.app, name="predictive")
+app.add_typer(scoring_cli.app, name="scoring")
+# `revline scoring predictive ...`: the predictive score, a sub-group of scoring.
+scoring_cli.app.add_typer(predictive_cli.app, name="predictive")
 
 
 @app.command()

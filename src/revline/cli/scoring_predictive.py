@@ -1,5 +1,5 @@
-"""`revline predictive`: train the predictive score, list its versions, activate one, score
-every contact again."""
+"""`revline scoring predictive`: train the predictive score, list its versions, activate one,
+score every contact again."""
 
 from __future__ import annotations
 

@@ -112,7 +112,10 @@ Node = Group | Not | PropertyLeaf | SegmentLeaf | EventLeaf
 # --- parsing ----------------------------------------------------------------------------
 
 
-class _Parser:
+class ConditionParser:
+    """Checks condition nodes, collecting every problem (each naming its path) rather than
+    stopping at the first. Score models parse their rules' conditions with it too."""
+
     def __init__(self) -> None:
         self.problems: list[ErrorDetail] = []
         self.nodes = 0
@@ -365,7 +368,7 @@ def parse_conditions(raw: Any, path: str = "conditions") -> Node:
     """Check the shape of a condition tree and return it typed, or raise 400 naming paths."""
     if raw is None:
         invalid([ErrorDetail(f"{path} is required", "MISSING_CONDITIONS", {"field": [path]})])
-    parser = _Parser()
+    parser = ConditionParser()
     node = parser.node(raw, path, 0)
     if parser.problems or node is None:
         invalid(parser.problems)

@@ -13,5 +13,6 @@ TASK_MODULES: tuple[str, ...] = (
     "revline.forecasting.tasks",
     "revline.events.tasks",
     "revline.segments.tasks",
+    "revline.scoring.tasks",
     "revline.scoring.predictive_tasks",
 )

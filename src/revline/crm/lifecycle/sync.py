@@ -148,6 +148,22 @@ def _later(rank: dict[str, int], a: str | None, b: str) -> str:
     return a if rank.get(a, -1) >= rank.get(b, -1) else b
 
 
+def advance_and_cascade(
+    session: Session,
+    ot: ObjectType,
+    targets: dict[int, str],
+    at: datetime,
+    source: WriteSource,
+    why: str,
+) -> dict[int, str]:
+    """:func:`advance`, then the sync rules that follow from the moves (companies following
+    their contacts, ...). Returns ``{id: new stage}`` of the records of ``ot`` that moved."""
+    moved = advance(session, ot, targets, at, source, why)
+    if moved:
+        _cascade(session, [(ot, moved)], at, source)
+    return moved
+
+
 def _advance_all(
     session: Session,
     rounds: list[tuple[ObjectType, dict[int, str]]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -496,11 +497,17 @@ def define_calculated_property(
     type: str,
     field_type: str,
     description: str = "",
+    options: Sequence[tuple[str, str]] = (),
 ) -> PropertyDef:
     """Create (or bring back) a read-only property whose values Revline itself writes, such as
-    the date-entered property of a lifecycle stage a workspace adds."""
+    the date-entered property of a lifecycle stage a workspace adds, or a score model's score
+    and label (``options``: value and label of an enumeration's options)."""
     _definitions_changed(session)
     now = utcnow()
+    option_rows = [
+        {"label": text, "value": value, "hidden": False, "displayOrder": i}
+        for i, (value, text) in enumerate(options)
+    ]
     row = repo.get_definition(session, ot.name, name)
     if row is None:
         row = PropertyDefinition(
@@ -512,7 +519,7 @@ def define_calculated_property(
             group_name=ot.group,
             description=description,
             display_order=-1,
-            options=[],
+            options=option_rows,
             hidden=False,
             form_field=False,
             has_unique_value=False,
@@ -526,6 +533,9 @@ def define_calculated_property(
         repo.add(session, row)
     else:
         row.label = label
+        row.description = description or row.description
+        if options or row.options:
+            row.options = option_rows
         row.archived = False
         row.archived_at = None
         row.updated_at = now

@@ -12,8 +12,10 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
     Executable,
     Float,
+    Integer,
     Numeric,
     Select,
     String,
@@ -446,6 +448,22 @@ def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
         return cast(func.round(func.extract("epoch", end - start)), BigInteger)
     # SQLite keeps UTC timestamps as text; julianday() reads them as fractional days.
     return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), BigInteger)
+
+
+def utc_day(dialect: str, column: Any) -> ColumnElement[Any]:
+    """The UTC calendar day of a timestamp column."""
+    if dialect == "postgresql":
+        return cast(func.timezone("UTC", column), Date)
+    # SQLite keeps UTC timestamps as naive ISO text.
+    return func.date(column)
+
+
+def days_before(dialect: str, day: date, column: Any) -> ColumnElement[Any]:
+    """Whole days from the date ``column`` to ``day`` (0 on the day itself)."""
+    if dialect == "postgresql":
+        elapsed: ColumnElement[Any] = literal(day, Date) - column
+        return elapsed
+    return cast(func.julianday(day.isoformat()) - func.julianday(column), Integer)
 
 
 def timestamp_number(dialect: str, column: Any) -> ColumnElement[Any]:
