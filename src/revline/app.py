@@ -34,6 +34,7 @@ from revline.lifecycle.endpoints import router as conversion_router
 from revline.logging import log_event
 from revline.scoring.backtest_endpoints import router as backtest_router
 from revline.scoring.endpoints import router as scoring_router
+from revline.scoring.predictive_endpoints import router as predictive_router
 from revline.segments.endpoints import router as segments_router
 from revline.setup import is_current, upgrade_database
 from revline.worker.runner import start_in_thread
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         segments_router,
         scoring_router,
         backtest_router,
+        predictive_router,
     ):
         app.include_router(router)
 

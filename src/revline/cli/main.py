@@ -23,6 +23,7 @@ from revline.cli import money as money_cli
 from revline.cli import pipelines as pipelines_cli
 from revline.cli import routing as routing_cli
 from revline.cli import scoring as scoring_cli
+from revline.cli import scoring_predictive as predictive_cli
 from revline.cli import segments as segments_cli
 from revline.cli import worker as worker_cli
 from revline.cli.common import DatabaseUrl, console, fail, make_settings, open_database
@@ -54,6 +55,8 @@ app.add_typer(imports_cli.app, name="import")
 app.add_typer(events_cli.app, name="events")
 app.add_typer(segments_cli.app, name="segments")
 app.add_typer(scoring_cli.app, name="scoring")
+# `revline scoring predictive ...`: the predictive score, a sub-group of scoring.
+scoring_cli.app.add_typer(predictive_cli.app, name="predictive")
 
 
 @app.command()

@@ -308,12 +308,23 @@ def _won_deal(after: datetime | None, until: datetime, *columns: Any) -> Select[
 def _reached_by(
     session: Session, outcome: Outcome, after: datetime | None, until: datetime, contact: Any
 ) -> ColumnElement[bool]:
-    """``contact`` (a contact id column) reached the outcome in (after, until]."""
+    """``contact`` (a contact id column) reached the outcome in (after, until], as a
+    correlated EXISTS (an anti-join once negated)."""
     if outcome.kind == LIFECYCLE_STAGE:
         stages = _reached_stages(session, outcome)
         found = _lifecycle_reached(stages, after, until, literal(1))
         return found.where(LifecycleChange.record_id == contact).exists()
     return _won_deal(after, until, literal(1)).where(Association.from_id == contact).exists()
+
+
+def _reached_ids(
+    session: Session, outcome: Outcome, after: datetime | None, until: datetime
+) -> Select[Any]:
+    """The contacts that reached the outcome in (after, until], uncorrelated: as ``id IN``
+    in a select list, both engines evaluate it once (PostgreSQL as a hashed subplan)."""
+    if outcome.kind == LIFECYCLE_STAGE:
+        return _lifecycle_reached(_reached_stages(session, outcome), after, until)
+    return _won_deal(after, until)
 
 
 def _window(outcome: Outcome, reference: datetime) -> tuple[datetime, datetime]:
@@ -338,7 +349,7 @@ def population_statement(session: Session, outcome: Outcome, reference: datetime
     else:
         start, end = _window(outcome, reference)
         scope.append(~_reached_by(session, outcome, None, start, contacts.c.id))
-        within = _reached_by(session, outcome, start, end, contacts.c.id)
+        within = contacts.c.id.in_(_reached_ids(session, outcome, start, end))
         label = case((within, literal(1)), else_=literal(0))
     return select(contacts.c.id, label.label("label")).where(and_(*scope))
 

@@ -14,4 +14,5 @@ TASK_MODULES: tuple[str, ...] = (
     "revline.events.tasks",
     "revline.segments.tasks",
     "revline.scoring.tasks",
+    "revline.scoring.predictive_tasks",
 )

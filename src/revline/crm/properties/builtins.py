@@ -186,6 +186,13 @@ CALL_DISPOSITIONS = [
     ("17b47fee-58de-441e-a44c-c6300d46f273", "Wrong number"),
 ]
 DIRECTIONS = [("INBOUND", "Inbound"), ("OUTBOUND", "Outbound")]
+# Quartiles of the predictive score, best first.
+PREDICTIVE_TIERS = [
+    ("tier_1", "Tier 1 (top 25%)"),
+    ("tier_2", "Tier 2"),
+    ("tier_3", "Tier 3"),
+    ("tier_4", "Tier 4 (bottom 25%)"),
+]
 
 
 def stage_date_property(stage: str) -> str:
@@ -278,6 +285,27 @@ CONTACT_PROPERTIES = [
     ),
     _select("hs_analytics_source", "Original Source", ANALYTICS_SOURCES),
     *_stage_dates(),
+    _number(
+        "revline_predictive_score",
+        "Predictive score",
+        read_only=True,
+        calculated=True,
+        in_document=True,
+        description="The active predictive model's estimated chance (0 to 100) that the "
+        "contact reaches its outcome.",
+    ),
+    BuiltinProperty(
+        "revline_predictive_tier",
+        "Predictive tier",
+        "enumeration",
+        "select",
+        options=tuple(PREDICTIVE_TIERS),
+        read_only=True,
+        calculated=True,
+        in_document=True,
+        description="The quartile of the predictive score among all contacts: tier_1 is the "
+        "top 25%.",
+    ),
     _key("revline_email_key", "Email match key", "The email as its provider delivers it."),
     _key("revline_phone_key", "Phone match key", "The last ten digits of phone or mobile."),
     _key(
