@@ -50,7 +50,7 @@ def add_model(session: Session, model: ScoreModel) -> None:
 def write_scores(
     session: Session,
     score_property: str,
-    rows: Sequence[tuple[int, Decimal, str | None]],
+    rows: Sequence[tuple[int, str, str | None]],
 ) -> None:
     """Set a model's score and label for many contacts: on PostgreSQL, COPY into a temporary
     table and one upsert from it; on SQLite, one executemany."""
@@ -95,22 +95,29 @@ _HISTORY_COLUMNS = (
 )
 
 
-def add_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append score changes: COPY on PostgreSQL (a million rows in seconds), executemany on
+def add_history(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+    """Append score changes, each a tuple in the order of ``_HISTORY_COLUMNS`` (scores as
+    decimal strings): COPY on PostgreSQL (a million rows in seconds), executemany on
     SQLite."""
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         table: Table = ScoreChange.__table__  # type: ignore[assignment]
-        insert_many(connection, table, rows)
+        insert_many(
+            connection,
+            table,
+            [
+                {
+                    **dict(zip(_HISTORY_COLUMNS, r, strict=True)),
+                    "old_score": None if r[3] is None else Decimal(r[3]),
+                    "new_score": Decimal(r[4]),
+                }
+                for r in rows
+            ],
+        )
         return
-    copy_rows(
-        connection,
-        "score_history",
-        _HISTORY_COLUMNS,
-        ([r[name] for name in _HISTORY_COLUMNS] for r in rows),
-    )
+    copy_rows(connection, "score_history", _HISTORY_COLUMNS, rows)
 
 
 def history_of(

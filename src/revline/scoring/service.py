@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from revline.crm import signals
@@ -27,6 +28,7 @@ from revline.crm.properties.values import format_number
 from revline.crm.records import repository as records_repo
 from revline.crm.records.context import WriteSource
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
+from revline.kit.db.dialect import rebuild_memory
 from revline.kit.pagination import parse_after, parse_id
 from revline.kit.time import utcnow
 from revline.models import ScoreChange, ScoreModel
@@ -36,6 +38,7 @@ from revline.scoring.rules import (
     NAME,
     Definition,
     Rule,
+    Vector,
     invalid,
     label_property,
     parse_definition,
@@ -432,32 +435,41 @@ def recompute(
     scored = 0
     changed_ids: list[int] = []
     targets: dict[int, str] = {}
+    cut = detail[:255] if detail else None
+    if ids is None:
+        memory = rebuild_memory(session.get_bind().dialect.name)
+        if memory is not None:
+            session.execute(memory)
     for chunk in engine.measure(session, query, definition, with_rules=False):
-        writes: list[tuple[int, Decimal, str | None]] = []
-        history: list[dict[str, Any]] = []
-        for i, contact_id in enumerate(chunk.contact_ids):
-            value = float(chunk.totals[i])
-            label = _label(definition, value, chunk, i)
-            old, old_label = chunk.old_scores[i], chunk.old_labels[i]
-            if old is not None and abs(old - value) < 0.001 and old_label == label:
-                continue
-            new = Decimal(format_score(value))
-            writes.append((contact_id, new, label))
+        new = chunk.totals
+        old = np.array([np.nan if v is None else v for v in chunk.old_scores], dtype=np.float64)
+        labels = _labels(definition, new, chunk)
+        moved_score = np.isnan(old) | (np.abs(np.nan_to_num(old, nan=0.0) - new) >= 0.001)
+        writes: list[tuple[int, str, str | None]] = []
+        history: list[tuple[Any, ...]] = []
+        for i in np.flatnonzero(
+            moved_score
+            | (np.array(labels, dtype=object) != np.array(chunk.old_labels, dtype=object))
+        ):
+            contact_id, value, label = chunk.contact_ids[i], float(new[i]), labels[i]
+            before = None if np.isnan(old[i]) else float(old[i])
+            text = f"{value:.2f}"
+            writes.append((contact_id, text, label))
             history.append(
-                {
-                    "model_id": model.id,
-                    "contact_id": contact_id,
-                    "changed_at": now,
-                    "old_score": Decimal(format_score(old)) if old is not None else None,
-                    "new_score": new,
-                    "old_label": old_label,
-                    "new_label": label,
-                    "cause": cause,
-                    "cause_detail": detail[:255] if detail else None,
-                }
+                (
+                    model.id,
+                    contact_id,
+                    now,
+                    None if before is None else f"{before:.2f}",
+                    text,
+                    chunk.old_labels[i],
+                    label,
+                    cause,
+                    cut,
+                )
             )
             for t in thresholds:
-                if value >= t.min_score and (old is None or old < t.min_score):
+                if value >= t.min_score and (before is None or before < t.min_score):
                     stage = chunk.stages[i]
                     if stage is None or ranks.get(stage, -1) < ranks.get(t.lifecycle_stage, -1):
                         targets[contact_id] = t.lifecycle_stage
@@ -480,6 +492,24 @@ def recompute(
         if moved:
             signals.contacts_changed(session, ids=list(moved), properties=["lifecyclestage"])
     return Recompute(model.id, model.name, scored, len(changed_ids), len(moved), changed_ids)
+
+
+def _labels(definition: Definition, scores: Vector, chunk: engine.Measured) -> list[str | None]:
+    """Each contact's label: a grid's two component labels joined, else the model's label
+    for the score."""
+    if definition.grid:
+        return [
+            first + second if first is not None and second is not None else None
+            for first, second in chunk.component_labels
+        ]
+    if not definition.labels:
+        return [None] * len(scores)
+    # Labels are kept highest minScore first; the first one reached applies.
+    found: list[str | None] = [None] * len(scores)
+    for label in reversed(definition.labels):
+        for i in np.flatnonzero(scores >= label.min_score):
+            found[i] = label.label
+    return found
 
 
 def _label(definition: Definition, value: float, chunk: engine.Measured, i: int) -> str | None:
@@ -724,5 +754,9 @@ def history(
         session, ident, model_id=model_id, before_id=parse_after(after), limit=limit + 1
     )
     names = {m.id: m.name for m in repo.all_models(session)}
-    page = [(r, names.get(r.model_id, str(r.model_id))) for r in rows[:limit]]
+    # The predictive score's changes carry model id 0 (its versions are not score models).
+    page = [
+        (r, names.get(r.model_id, "predictive" if r.model_id == 0 else str(r.model_id)))
+        for r in rows[:limit]
+    ]
     return page, (str(rows[limit - 1].id) if len(rows) > limit else None)
