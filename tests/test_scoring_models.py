@@ -164,6 +164,14 @@ def test_explanation_and_history(client: TestClient, database: Database) -> None
         (None, 35, "model"),
     ]
     assert "country" in rows[0]["causeDetail"]
+    # score changes are on the contact's timeline too
+    resp = client.get(f"/revline/v1/contacts/{vp}/timeline", params={"types": "score_change"})
+    assert resp.status_code == 200, resp.text
+    items = resp.json()["results"]
+    assert [(i["model"], i["oldScore"], i["newScore"], i["cause"]) for i in items] == [
+        ("fit", 35, 30, "property"),
+        ("fit", None, 35, "model"),
+    ]
 
 
 ENGAGEMENT = {

@@ -1,6 +1,6 @@
 """A contact's timeline: its events (segment entries and exits included), the engagements
-linked to it, its property and lifecycle changes and the stage changes of its deals, merged
-newest first into one paged list."""
+linked to it, its property, lifecycle and score changes and the stage changes of its deals,
+merged newest first into one paged list."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from revline.events.service import check_limit, resolve_contact
 from revline.events.timeline_repository import Cursor
 from revline.kit.pagination import Page
 
-KINDS = ("event", "engagement", "property_change", "lifecycle_change", "deal_stage_change")
+KINDS = (
+    "event",
+    "engagement",
+    "property_change",
+    "lifecycle_change",
+    "deal_stage_change",
+    "score_change",
+)
 MAX_LIMIT = 500
 # What each engagement is called in one line: the column its object type shows by default.
 _SUMMARY = {
@@ -145,6 +152,24 @@ def _fetch(
                 {"fromStage": c.from_stage, "toStage": c.to_stage, "source": c.source},
             )
             for c in repo.lifecycle_changes(session, contact_id, cursor, n)
+        ]
+    if kind == "score_change":
+        return [
+            TimelineItem(
+                "score_change",
+                c.changed_at,
+                c.id,
+                {
+                    "model": name or "predictive",
+                    "oldScore": None if c.old_score is None else float(c.old_score),
+                    "newScore": None if c.new_score is None else float(c.new_score),
+                    "oldLabel": c.old_label,
+                    "newLabel": c.new_label,
+                    "cause": c.cause,
+                    "causeDetail": c.cause_detail,
+                },
+            )
+            for c, name in repo.score_changes(session, contact_id, cursor, n)
         ]
     return [
         TimelineItem(

@@ -20,6 +20,8 @@ from revline.models import (
     Event,
     LifecycleChange,
     PropertyHistory,
+    ScoreChange,
+    ScoreModel,
     StageTransition,
 )
 
@@ -107,6 +109,25 @@ def lifecycle_changes(
             .limit(limit)
         )
     )
+
+
+def score_changes(
+    session: Session, contact_id: int, cursor: Cursor | None, limit: int
+) -> list[tuple[ScoreChange, str | None]]:
+    """Score changes with the name of the model (None for the predictive score)."""
+    return [
+        (change, name)
+        for change, name in session.execute(
+            select(ScoreChange, ScoreModel.name)
+            .outerjoin(ScoreModel, ScoreModel.id == ScoreChange.model_id)
+            .where(
+                ScoreChange.contact_id == contact_id,
+                _after("score_change", ScoreChange.changed_at, ScoreChange.id, cursor),
+            )
+            .order_by(ScoreChange.changed_at.desc(), ScoreChange.id.desc())
+            .limit(limit)
+        )
+    ]
 
 
 def deal_stage_changes(
