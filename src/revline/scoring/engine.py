@@ -151,19 +151,20 @@ def _context(session: Session, today: date, force_raw: bool) -> Context:
     )
 
 
-def _at_most(value: Any, cap: float) -> Any:
-    return case((value > cap, literal(cap, Float)), else_=value)
+def _least(dialect: str, *values: Any) -> Any:
+    """The smallest argument, each evaluated once (a CASE would repeat its operands, and
+    nested caps would repeat every rule's condition many times per row)."""
+    return func.least(*values) if dialect == "postgresql" else func.min(*values)
 
 
-def _within(value: Any, cap: float) -> Any:
-    return case(
-        (value > cap, literal(cap, Float)), (value < -cap, literal(-cap, Float)), else_=value
-    )
+def _greatest(dialect: str, *values: Any) -> Any:
+    return func.greatest(*values) if dialect == "postgresql" else func.max(*values)
 
 
-def total_expression(definition: Definition, measures: Sequence[Any]) -> Any:
+def total_expression(dialect: str, definition: Definition, measures: Sequence[Any]) -> Any:
     """The score as SQL arithmetic on the measurements, exactly as ``rules.score`` counts
-    (before rounding): points x measurement, rule caps, group caps, the model's cap, >= 0."""
+    (before rounding): points x measurement, rule caps, group caps, the model's cap, >= 0.
+    Measurements are never NULL (absent behaviour is 0)."""
     total: Any = literal(0.0, Float)
     for g, group in enumerate(definition.groups):
         terms: list[Any] = []
@@ -172,7 +173,8 @@ def total_expression(definition: Definition, measures: Sequence[Any]) -> Any:
                 continue
             term: Any = measures[j] * literal(rule.points, Float)
             if rule.max_points is not None:
-                term = _within(term, rule.max_points)
+                cap = literal(rule.max_points, Float)
+                term = _greatest(dialect, -cap, _least(dialect, cap, term))
             terms.append(term)
         if not terms:
             continue
@@ -180,11 +182,11 @@ def total_expression(definition: Definition, measures: Sequence[Any]) -> Any:
         for term in terms[1:]:
             summed = summed + term
         if group.max_points is not None:
-            summed = _at_most(summed, group.max_points)
+            summed = _least(dialect, literal(group.max_points, Float), summed)
         total = total + summed
     if definition.max_score is not None:
-        total = _at_most(total, definition.max_score)
-    return case((total < 0.0, literal(0.0, Float)), else_=total)
+        total = _least(dialect, literal(definition.max_score, Float), total)
+    return _greatest(dialect, literal(0.0, Float), total)
 
 
 def _stored(score_property_name: str, contact_id: Any, alias: str) -> Any:
@@ -233,7 +235,10 @@ def statement(
             joins.append((stored, on))
             measures.append(func.coalesce(cast(stored.c.score, Float), 0.0))
             component_labels.append(stored.c.label)
-    columns: list[Any] = [c.id, total_expression(definition, measures).label("total")]
+    columns: list[Any] = [
+        c.id,
+        total_expression(m.dialect, definition, measures).label("total"),
+    ]
     if own_name is not None:
         own, on = _stored(score_property(own_name), c.id, "own")
         joins.append((own, on))
