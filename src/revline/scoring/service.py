@@ -46,6 +46,7 @@ from revline.scoring.rules import (
     score_property,
 )
 from revline.segments import repository as segments_repo
+from revline.segments import service as segments_service
 
 MAX_PAGE = 100
 _MODEL_FIELDS = {"name", "label", "description", "active"}
@@ -602,28 +603,9 @@ def apply_changes(
 
 
 def merge_payloads(payloads: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Several queued change payloads as one per object type and cause kind."""
-    merged: dict[tuple[str, bool], dict[str, Any]] = {}
-    for p in payloads:
-        object_type = str(p.get("object_type", "contacts"))
-        key = (object_type, bool(p.get("events")))
-        into = merged.setdefault(
-            key,
-            {"object_type": object_type, "ids": set(), "properties": set(), "events": set()},
-        )
-        into["ids"].update(int(i) for i in p.get("ids", []))
-        into["properties"].update(str(x) for x in p.get("properties", []))
-        into["events"].update(str(x) for x in p.get("events", []))
-        into["associations"] = bool(into.get("associations")) or bool(p.get("associations"))
-    return [
-        {
-            **m,
-            "ids": sorted(m["ids"]),
-            "properties": sorted(m["properties"]),
-            "events": sorted(m["events"]),
-        }
-        for _, m in sorted(merged.items())
-    ]
+    """Several queued change payloads as one per object type, changes with events apart
+    from the others (so history names each cause)."""
+    return segments_service.merge_payloads(payloads, apart_events=True)
 
 
 # --- explaining -------------------------------------------------------------------------

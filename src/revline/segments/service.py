@@ -284,16 +284,19 @@ def _affected(
     )
 
 
-def merge_payloads(payloads: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def merge_payloads(
+    payloads: Sequence[dict[str, Any]], *, apart_events: bool = False
+) -> list[dict[str, Any]]:
     """Several ``segments.reevaluate`` payloads as one per object type: the union of their
     ids and of what changed. Evaluating the union may re-check a segment for a contact whose
     own change could not affect it; that finds no difference, so the result is the same as
-    running them one by one."""
-    merged: dict[str, dict[str, Any]] = {}
+    running them one by one. ``apart_events`` keeps changes that carry events apart from the
+    others (score history names each change's cause)."""
+    merged: dict[tuple[str, bool], dict[str, Any]] = {}
     for p in payloads:
         object_type = str(p.get("object_type", "contacts"))
         into = merged.setdefault(
-            object_type,
+            (object_type, apart_events and bool(p.get("events"))),
             {"object_type": object_type, "ids": set(), "properties": set(), "events": set()},
         )
         into["ids"].update(int(i) for i in p.get("ids", []))
