@@ -8,7 +8,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo serve test lint check bench-storage bench-scale bench-deals bench-events clean
+.PHONY: demo serve test lint check bench-storage bench-scale bench-deals bench-events bench-scoring clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ bench-deals: $(VENV)/.installed-dev
 
 bench-events: $(VENV)/.installed-dev
 	$(BIN)/python bench/events.py --sqlite-events 1000000
+
+bench-scoring: $(VENV)/.installed-dev
+	$(BIN)/python bench/scoring.py
 
 clean:
 	rm -rf $(VENV) revline-demo.db revline-demo.db-wal revline-demo.db-shm
