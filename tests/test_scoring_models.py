@@ -137,6 +137,37 @@ def test_property_rules_caps_and_labels(client: TestClient) -> None:
     )
     assert resp.status_code == 200, resp.text
     assert [r["id"] for r in resp.json()["results"]] == [str(vp)]
+    # and sortable, and read by list and batch read like any property
+    resp = client.post(
+        "/crm/v3/objects/contacts/search",
+        json={
+            "sorts": [{"propertyName": "revline_score_fit", "direction": "DESCENDING"}],
+            "properties": ["revline_score_fit"],
+        },
+    )
+    assert [r["properties"]["revline_score_fit"] for r in resp.json()["results"]] == [
+        "35",
+        "0",
+        "0",
+    ]
+    listed = client.get(
+        "/crm/v3/objects/contacts", params={"properties": "revline_score_fit_label"}
+    ).json()["results"]
+    assert {r["id"]: r["properties"]["revline_score_fit_label"] for r in listed} == {
+        str(vp): "A",
+        str(free): "C",
+        str(none): "C",
+    }
+    resp = client.post(
+        "/crm/v3/objects/contacts/batch/read",
+        json={"inputs": [{"id": str(vp)}], "properties": ["revline_score_fit"]},
+    )
+    assert resp.json()["results"][0]["properties"]["revline_score_fit"] == "35"
+    # read-only: written by the model, never by clients
+    resp = client.patch(
+        f"/crm/v3/objects/contacts/{vp}", json={"properties": {"revline_score_fit": "99"}}
+    )
+    assert resp.status_code == 400
 
 
 def test_explanation_and_history(client: TestClient, database: Database) -> None:
