@@ -13,7 +13,15 @@ from rich.table import Table
 from revline.cli.common import DatabaseUrl, console, run_in_unit_of_work
 from revline.errors import ErrorDetail, ValidationError
 from revline.scoring import backtest as backtests
-from revline.scoring import backtest_points
+
+
+def _backtest_points() -> Any:
+    """Imported when first needed: scikit-learn takes a second and 100 MB to load, which
+    a server answering other requests, or any other command, should not pay."""
+    from revline.scoring import backtest_points as loaded
+
+    return loaded
+
 
 ModelName = Annotated[str | None, typer.Option("--model", help="A stored score model's name or id")]
 ModelFileOption = Annotated[
@@ -200,10 +208,10 @@ def register(app: typer.Typer) -> None:
         file: ModelFileOption = None,
         test_share: Annotated[
             float, typer.Option("--test-share", help="Held-out share of the population, 0.1-0.5")
-        ] = backtest_points.DEFAULT_TEST_SHARE,
+        ] = backtests.DEFAULT_TEST_SHARE,
         seed: Annotated[
             int, typer.Option("--seed", help="Seed of the stratified split")
-        ] = backtest_points.DEFAULT_SEED,
+        ] = backtests.DEFAULT_SEED,
         save: Annotated[
             Path | None,
             typer.Option("--save", help="Write the suggested model (JSON) to this file"),
@@ -223,7 +231,7 @@ def register(app: typer.Typer) -> None:
             }
             if reference_date is not None:
                 body["referenceDate"] = reference_date
-            answer = backtest_points.suggest_points(session, body).to_api()
+            answer = _backtest_points().suggest_points(session, body).to_api()
             if save is not None and answer["suggestedModel"] is not None:
                 save.write_text(json.dumps(answer["suggestedModel"], indent=2) + "\n")
             if as_json:

@@ -11,7 +11,15 @@ from rich.table import Table
 
 from revline.cli.common import DatabaseUrl, console, run_in_unit_of_work
 from revline.errors import ErrorDetail, ValidationError
-from revline.scoring import predictive
+
+
+def _predictive() -> Any:
+    """Imported when first needed: scikit-learn takes a second and 100 MB to load, which
+    a server answering other requests, or any other command, should not pay."""
+    from revline.scoring import predictive as loaded
+
+    return loaded
+
 
 app = typer.Typer(help="The predictive lead score.", no_args_is_help=True)
 
@@ -101,7 +109,7 @@ def train(
     """Train a new version: prints ROC AUC, leakage warnings and the top features."""
 
     def work(session: Any) -> None:
-        trained = predictive.train(
+        trained = _predictive().train(
             session,
             outcome=_outcome(outcome),
             algorithm=algorithm,
@@ -111,9 +119,9 @@ def train(
             c=c,
             activate=activate,
         )
-        document = predictive.model_document(trained.model)
+        document = _predictive().model_document(trained.model)
         if trained.scoring is not None:
-            document["scoring"] = predictive.summary_document(trained.scoring)
+            document["scoring"] = _predictive().summary_document(trained.scoring)
         _emit(document, as_json, metrics=True)
 
     run_in_unit_of_work(database_url, work)
@@ -130,8 +138,8 @@ def models(
         documents: list[dict[str, Any]] = []
         after = None
         while True:
-            page = predictive.list_models(session, after=after, limit=predictive.MAX_LIMIT)
-            documents += [predictive.model_document(m) for m in page.items]
+            page = _predictive().list_models(session, after=after, limit=_predictive().MAX_LIMIT)
+            documents += [_predictive().model_document(m) for m in page.items]
             after = page.next_after
             if after is None:
                 break
@@ -162,9 +170,9 @@ def activate(
     """Make a version the active one and score every contact with it."""
 
     def work(session: Any) -> None:
-        model, summary = predictive.activate(session, version)
-        document = predictive.model_document(model)
-        document["scoring"] = predictive.summary_document(summary)
+        model, summary = _predictive().activate(session, version)
+        document = _predictive().model_document(model)
+        document["scoring"] = _predictive().summary_document(summary)
         _print_scoring(document)
 
     run_in_unit_of_work(database_url, work)
@@ -175,9 +183,9 @@ def score(database_url: DatabaseUrl = None) -> None:
     """Score every contact again with the active version."""
 
     def work(session: Any) -> None:
-        model, summary = predictive.rescore(session)
-        document = predictive.model_document(model)
-        document["scoring"] = predictive.summary_document(summary)
+        model, summary = _predictive().rescore(session)
+        document = _predictive().model_document(model)
+        document["scoring"] = _predictive().summary_document(summary)
         _print_scoring(document)
 
     run_in_unit_of_work(database_url, work)

@@ -44,6 +44,12 @@ from revline.scoring.outcomes import (
 from revline.scoring.rules import Definition, Matrix, Vector, invalid, rule_points, score
 
 DEFAULT_MISSES = 25
+# Suggested points (``backtest_points``): the held-out share and the split's seed.
+DEFAULT_TEST_SHARE = 0.3
+MIN_TEST_SHARE = 0.1
+MAX_TEST_SHARE = 0.5
+DEFAULT_SEED = 42
+MAX_SEED = 2**32 - 1
 MAX_MISSES = 500
 DECILES = 10
 BUCKETS = 10

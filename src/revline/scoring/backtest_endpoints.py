@@ -7,7 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 
 from revline.api import CurrentPrincipal, unit_of_work
-from revline.scoring import backtest, backtest_points
+from revline.scoring import backtest
+
+
+def _backtest_points() -> Any:
+    """Imported when first needed: scikit-learn takes a second and 100 MB to load, which
+    a server answering other requests, or any other command, should not pay."""
+    from revline.scoring import backtest_points as loaded
+
+    return loaded
+
 
 router = APIRouter(tags=["scoring"])
 BASE = "/revline/v1/scoring"
@@ -28,4 +37,5 @@ def suggest_points(
 ) -> dict[str, Any]:
     """Fit each rule's points on a past day's outcomes and propose the re-pointed model."""
     with unit_of_work(request) as session:
-        return backtest_points.suggest_points(session, body).to_api()
+        answer: dict[str, Any] = _backtest_points().suggest_points(session, body).to_api()
+        return answer

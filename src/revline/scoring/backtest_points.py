@@ -29,6 +29,11 @@ from sqlalchemy.orm import Session
 
 from revline.kit.time import utcnow
 from revline.scoring.backtest import (
+    DEFAULT_SEED,
+    DEFAULT_TEST_SHARE,
+    MAX_SEED,
+    MAX_TEST_SHARE,
+    MIN_TEST_SHARE,
     Candidate,
     Flags,
     Notice,
@@ -49,11 +54,6 @@ from revline.scoring.backtest import (
 from revline.scoring.outcomes import Outcome
 from revline.scoring.rules import NAME, Definition, Matrix, parse_definition, score
 
-DEFAULT_TEST_SHARE = 0.3
-MIN_TEST_SHARE = 0.1
-MAX_TEST_SHARE = 0.5
-DEFAULT_SEED = 42
-MAX_SEED = 2**32 - 1
 # A standardised coefficient below this share of the largest one is negligible.
 NEGLIGIBLE_SHARE = 0.05
 NEGLIGIBLE = "NEGLIGIBLE"

@@ -1,4 +1,4 @@
-"""HTTP endpoints of the predictive score: /revline/v1/scoring/predictive."""
+"""HTTP endpoints of the predictive score: /revline/v1/scoring/_predictive()."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from revline.api import CurrentPrincipal, paging, unit_of_work
-from revline.scoring import predictive
+
+
+def _predictive() -> Any:
+    """Imported when first needed: scikit-learn takes a second and 100 MB to load, which
+    a server answering other requests, or any other command, should not pay."""
+    from revline.scoring import predictive as loaded
+
+    return loaded
+
 
 router = APIRouter(tags=["scoring"])
 BASE = "/revline/v1/scoring/predictive"
@@ -33,7 +41,7 @@ def train(request: Request, body: TrainIn, principal: CurrentPrincipal) -> dict[
     """Train a new version of the predictive score; by default it becomes active and every
     contact is scored."""
     with unit_of_work(request) as session:
-        trained = predictive.train(
+        trained = _predictive().train(
             session,
             outcome=body.outcome,
             algorithm=body.algorithm,
@@ -44,9 +52,9 @@ def train(request: Request, body: TrainIn, principal: CurrentPrincipal) -> dict[
             activate=body.activate,
             user_id=principal.user_id,
         )
-        out = predictive.model_document(trained.model)
+        out: dict[str, Any] = _predictive().model_document(trained.model)
         if trained.scoring is not None:
-            out["scoring"] = predictive.summary_document(trained.scoring)
+            out["scoring"] = _predictive().summary_document(trained.scoring)
         return out
 
 
@@ -56,9 +64,9 @@ def list_models(
 ) -> dict[str, Any]:
     """List the trained versions, newest first."""
     with unit_of_work(request) as session:
-        page = predictive.list_models(session, after=after, limit=limit)
+        page = _predictive().list_models(session, after=after, limit=limit)
         return {
-            "results": [predictive.model_document(m) for m in page.items],
+            "results": [_predictive().model_document(m) for m in page.items],
             **paging(request, page.next_after),
         }
 
@@ -67,17 +75,19 @@ def list_models(
 def get_model(request: Request, version: str, principal: CurrentPrincipal) -> dict[str, Any]:
     """Read one trained version with its metrics and warnings."""
     with unit_of_work(request) as session:
-        return predictive.model_document(predictive.access_model(session, version))
+        found = _predictive().access_model(session, version)
+        document: dict[str, Any] = _predictive().model_document(found)
+        return document
 
 
 @router.post(BASE + "/models/{version}/activate")
 def activate(request: Request, version: str, principal: CurrentPrincipal) -> dict[str, Any]:
     """Make a trained version the active one and score every contact with it."""
     with unit_of_work(request) as session:
-        model, summary = predictive.activate(session, version)
+        model, summary = _predictive().activate(session, version)
         return {
-            **predictive.model_document(model),
-            "scoring": predictive.summary_document(summary),
+            **_predictive().model_document(model),
+            "scoring": _predictive().summary_document(summary),
         }
 
 
@@ -85,8 +95,8 @@ def activate(request: Request, version: str, principal: CurrentPrincipal) -> dic
 def score(request: Request, principal: CurrentPrincipal) -> dict[str, Any]:
     """Score every contact again with the active version."""
     with unit_of_work(request) as session:
-        model, summary = predictive.rescore(session)
+        model, summary = _predictive().rescore(session)
         return {
-            **predictive.model_document(model),
-            "scoring": predictive.summary_document(summary),
+            **_predictive().model_document(model),
+            "scoring": _predictive().summary_document(summary),
         }

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from revline.jobs.registry import Schedule, register_schedule, task
 from revline.logging import log_event
-from revline.scoring import predictive
 
 logger = logging.getLogger("revline.scoring")
 RETRAIN = "scoring.predictive_retrain"
@@ -21,6 +20,10 @@ RESCORE = "scoring.predictive_rescore"
 
 @task(RETRAIN)
 def retrain(session: Session, payload: dict[str, Any]) -> None:
+    # Imported here: scikit-learn is loaded by the processes that train or score, not by
+    # every process that runs jobs (with SQLite, the server itself).
+    from revline.scoring import predictive
+
     trained = predictive.retrain_active(session)
     if trained is None:
         log_event(logger, "scoring.predictive_retrain_nothing")
@@ -28,6 +31,8 @@ def retrain(session: Session, payload: dict[str, Any]) -> None:
 
 @task(RESCORE)
 def rescore(session: Session, payload: dict[str, Any]) -> None:
+    from revline.scoring import predictive
+
     summary = predictive.rescore_if_active(session)
     if summary is None:
         log_event(logger, "scoring.predictive_rescore_nothing")
