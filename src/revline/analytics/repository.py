@@ -273,21 +273,23 @@ def stage_entries(
     per open stage S, the first entry into S in the window, and the last entry into any stage
     ranked above S. The deal advanced from S when that last entry is strictly later in time
     than the first entry into S (a later entry above S exists exactly when the latest one is
-    later). Live and owner checks apply to the grouped deals, not to every transition."""
+    later). Without an owner, the live check applies to the grouped deals, not to every
+    transition; with one, only the owner's live deals' transitions are read."""
     t = aliased(StageTransition, name="t")
     open_stages = [(stage, r) for stage, r in ranks.items() if r != WON_RANK]
     if not open_stages:
         return []
     # The rank once per row, as an integer: the aggregates below compare numbers only.
-    rows = (
-        select(
-            t.deal_id,
-            t.changed_at,
-            case(ranks, value=t.to_stage, else_=-1).label("rank"),
-        )
-        .where(t.to_pipeline == pipeline_id, t.changed_at >= start)
-        .subquery("rows")
-    )
+    transitions = select(
+        t.deal_id,
+        t.changed_at,
+        case(ranks, value=t.to_stage, else_=-1).label("rank"),
+    ).where(t.to_pipeline == pipeline_id, t.changed_at >= start)
+    if owner_id is not None:
+        # One owner's deals are a small share of the pipeline: only their transitions are
+        # grouped (a hashed semi-join), not every deal's.
+        transitions = transitions.where(t.deal_id.in_(select(Deal.id).where(*_live(owner_id))))
+    rows = transitions.subquery("rows")
     columns: list[Any] = [rows.c.deal_id.label("deal_id")]
     for i, (_, r) in enumerate(open_stages):
         first = case((and_(rows.c.rank == r, rows.c.changed_at < end), rows.c.changed_at))
