@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from revline.kit.db import Database
@@ -538,3 +539,50 @@ def test_cli_creates_lists_recomputes_explains_and_archives(
     result = run("scoring", "archive", "engagement", "--database-url", url)
     assert result.exit_code == 0, result.output
     assert score_of(client, a, "engagement") is None
+
+
+def test_a_model_reading_an_archived_property_is_skipped_not_failed(
+    client: TestClient, database: Database
+) -> None:
+    resp = client.post(
+        "/crm/v3/properties/contacts",
+        json={
+            "name": "tier_hint",
+            "label": "Tier hint",
+            "type": "string",
+            "fieldType": "text",
+            "groupName": "contactinformation",
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    a = contact(client, email="a@x.com", tier_hint="gold")
+    model(
+        client,
+        {
+            "name": "hint",
+            "groups": [
+                {
+                    "rules": [
+                        {"property": "tier_hint", "operator": "EQ", "value": "gold", "points": 5}
+                    ]
+                }
+            ],
+        },
+    )
+    model(client, ENGAGEMENT)
+    assert client.delete("/crm/v3/properties/contacts/tier_hint").status_code == 204
+    track(database, a, "form_submitted", [today()], form_id="demo")
+    client.patch(f"/crm/v3/objects/contacts/{a}", json={"properties": {"firstname": "A"}})
+    work(database)
+    with database.unit_of_work() as session:
+        failed = session.execute(
+            text("SELECT count(*) FROM jobs WHERE status = 'failed'")
+        ).scalar_one()
+    assert failed == 0
+    # the other model still scores; the broken one keeps its last scores
+    assert score_of(client, a, "engagement") == 10
+    assert score_of(client, a, "hint") == 5
+    with database.unit_of_work() as session:
+        [broken, fine] = service.recompute_all(session, cause="recompute")
+    assert broken.problem is not None and "tier_hint" in broken.problem
+    assert fine.problem is None

@@ -140,6 +140,9 @@ def recompute(
                 raise service.inactive(found)
             results = [service.recompute(session, found, cause="recompute")]
         for r in results:
+            if r.problem is not None:
+                console.print(f"[red]{r.name}: not scored:[/red] {r.problem}", highlight=False)
+                continue
             console.print(
                 f"{r.name}: scored {r.scored}, changed {r.changed}, moved {r.moved}",
                 highlight=False,

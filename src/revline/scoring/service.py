@@ -11,9 +11,8 @@ re-evaluate the contacts whose score changed.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,6 @@ from revline.crm.lifecycle import stages as lifecycle_stages
 from revline.crm.lifecycle import sync as lifecycle_sync
 from revline.crm.object_types import CONTACTS
 from revline.crm.properties import service as properties
-from revline.crm.properties.values import format_number
 from revline.crm.records import repository as records_repo
 from revline.crm.records.context import WriteSource
 from revline.errors import Conflict, ErrorDetail, NotFound, ValidationError
@@ -63,7 +61,9 @@ class Recompute:
     scored: int
     changed: int
     moved: int  # contacts moved forward in lifecycle by a threshold
-    changed_ids: list[int] = field(default_factory=list, repr=False)
+    # Why the model could not be scored (a property or event type it reads was archived
+    # since it was saved); None when it was.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,6 @@ class ModelView:
 
 def _bad(field_name: str, code: str, message: str) -> ValidationError:
     return ValidationError(message, errors=[ErrorDetail(message, code, {"field": [field_name]})])
-
-
-def format_score(value: float) -> str:
-    return format_number(Decimal(repr(round(float(value), 2))).normalize())
 
 
 def load_definition(model: ScoreModel) -> Definition:
@@ -492,7 +488,7 @@ def recompute(
         signals.contacts_changed(session, ids=changed_ids, properties=names, scoring=False)
         if moved:
             signals.contacts_changed(session, ids=list(moved), properties=["lifecyclestage"])
-    return Recompute(model.id, model.name, scored, len(changed_ids), len(moved), changed_ids)
+    return Recompute(model.id, model.name, scored, len(changed_ids), len(moved))
 
 
 def _labels(definition: Definition, scores: Vector, chunk: engine.Measured) -> list[str | None]:
@@ -542,7 +538,11 @@ def recompute_all(
         reads = set(model.dependencies.get("models", []))
         if only_time_based and not load_definition(model).time_based and not reads & redone:
             continue
-        results.append(recompute(session, model, cause=cause, detail=detail, today=today, now=now))
+        results.append(
+            _recompute_or_report(
+                session, model, ids=None, cause=cause, detail=detail, today=today, now=now
+            )
+        )
         redone.add(model.name)
     return results
 
@@ -595,11 +595,35 @@ def apply_changes(
     for model in _ordered(repo.live_models(session, active_only=True)):
         if not _affects(model, payload, changed_models):
             continue
-        result = recompute(session, model, ids=ids, cause=cause, detail=detail, today=today)
+        result = _recompute_or_report(
+            session, model, ids=ids, cause=cause, detail=detail, today=today
+        )
         results.append(result)
         if result.changed:
             changed_models.add(model.name)
     return results
+
+
+def _recompute_or_report(
+    session: Session,
+    model: ScoreModel,
+    *,
+    ids: Collection[int] | None,
+    cause: str,
+    detail: str | None,
+    today: date | None,
+    now: datetime | None = None,
+) -> Recompute:
+    """A job's recompute of one model: a model that no longer compiles (something it reads
+    was archived) is reported and skipped, so it neither fails the job nor holds back the
+    other models; its scores stay as they were until the model is changed."""
+    try:
+        with session.begin_nested():
+            return recompute(
+                session, model, ids=ids, cause=cause, detail=detail, today=today, now=now
+            )
+    except ValidationError as error:
+        return Recompute(model.id, model.name, 0, 0, 0, problem=error.message)
 
 
 def merge_payloads(payloads: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -27,14 +27,7 @@ def recompute(session: Session, payload: dict[str, Any]) -> None:
     payloads = [payload, *queue.take_queued(session, RESCORE, limit=MERGE_LIMIT)]
     for merged in service.merge_payloads(payloads):
         for result in service.apply_changes(session, merged):
-            log_event(
-                logger,
-                "scoring.recomputed",
-                model=result.name,
-                scored=result.scored,
-                changed=result.changed,
-                moved=result.moved,
-            )
+            _log(result, "scoring.recomputed")
 
 
 @task(DECAY)
@@ -43,14 +36,21 @@ def decay(session: Session, payload: dict[str, Any]) -> None:
     for result in service.recompute_all(
         session, cause="decay", detail=day.isoformat(), only_time_based=True, today=day
     ):
-        log_event(
-            logger,
-            "scoring.decayed",
-            model=result.name,
-            scored=result.scored,
-            changed=result.changed,
-            moved=result.moved,
-        )
+        _log(result, "scoring.decayed")
+
+
+def _log(result: service.Recompute, what: str) -> None:
+    if result.problem is not None:
+        log_event(logger, "scoring.model_invalid", model=result.name, problem=result.problem)
+        return
+    log_event(
+        logger,
+        what,
+        model=result.name,
+        scored=result.scored,
+        changed=result.changed,
+        moved=result.moved,
+    )
 
 
 register_schedule(Schedule("scoring-decay", DECAY, every=timedelta(days=1), at=time(0, 20)))
