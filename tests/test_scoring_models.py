@@ -414,6 +414,7 @@ def test_draft_models_score_nobody_until_activated(client: TestClient) -> None:
     ("body", "expected"),
     [
         ({"name": "Bad Name", "groups": []}, ["name"]),
+        ({"name": "fit_label", "groups": []}, ["name"]),
         ({"name": "m", "groups": []}, ["groups"]),
         (
             {

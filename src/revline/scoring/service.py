@@ -250,12 +250,13 @@ def create_model(session: Session, body: Any, *, now: datetime | None = None) ->
     now = now or utcnow()
     meta, raw = _split(body)
     name = meta.get("name")
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not NAME.match(name) or name.endswith("_label"):
         raise _bad(
             "name",
             "INVALID_NAME",
             "name must be 1 to 40 lowercase letters, digits or underscores, starting with a "
-            "letter (it names the score property, revline_score_<name>)",
+            "letter and not ending with _label (it names the score property "
+            "revline_score_<name> and the label property revline_score_<name>_label)",
         )
     if repo.model_by_name(session, name) is not None:
         raise Conflict(f"A score model named '{name}' already exists", context={"name": [name]})
