@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from revline.crm.object_types import CONTACTS
 from revline.crm.properties import service as properties
 from revline.crm.records import batch
+from revline.crm.records import repository as records_repo
 from revline.crm.records import service as records
 from revline.jobs.registry import handler_for
 from revline.kit.db import Database
@@ -147,14 +148,21 @@ def train(database: Database, **options: Any) -> predictive.Trained:
 
 
 def scores(database: Database) -> dict[int, tuple[str | None, str | None]]:
-    """Each live contact's (score, tier) as stored."""
+    """Each live contact's (score, tier) as the contact properties read them."""
     with database.unit_of_work() as session:
-        rows = session.execute(
-            select(Contact.id, Contact.custom).where(Contact.archived.is_(False))
-        ).all()
+        ids = [
+            int(i) for i in session.scalars(select(Contact.id).where(Contact.archived.is_(False)))
+        ]
+        names = ["revline_predictive_score", "revline_predictive_tier"]
+        views = records.render_rows(
+            session,
+            CONTACTS,
+            list(records_repo.rows_by_id(session, CONTACTS, ids, archived=False).values()),
+            properties_=names,
+        )
     return {
-        int(i): (doc.get("revline_predictive_score"), doc.get("revline_predictive_tier"))
-        for i, doc in rows
+        v.id: (v.properties["revline_predictive_score"], v.properties["revline_predictive_tier"])
+        for v in views
     }
 
 

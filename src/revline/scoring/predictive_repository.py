@@ -4,26 +4,28 @@ values in property history) and the set-based writes of scores and their history
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, Table, case, false, func, select, text, update
+from sqlalchemy import RowMapping, Table, case, false, func, select, update
 from sqlalchemy.orm import Session, defer
 
 from revline.crm.associations.types import HUBSPOT_DEFINED, PRIMARY
 from revline.crm.object_types import COMPANIES, CONTACTS
+from revline.crm.properties.values import format_number
 from revline.crm.records.repository import table_for
-from revline.kit.db.dialect import in_values, insert_many, json_text, key_lock
+from revline.kit.db.dialect import in_values, insert_many, key_lock
 from revline.models import (
     Association,
+    ContactScore,
     Engagement,
     EventDailyCount,
     PredictiveModel,
     PropertyHistory,
     ScoreChange,
 )
+from revline.scoring import repository as scores_repo
 
 # Contacts per read or write statement: one array parameter on PostgreSQL, a bounded IN
 # list on SQLite (far below its limit of 32,766 parameters).
@@ -248,62 +250,23 @@ def first_history(session: Session, contact_ids: Sequence[int]) -> dict[int, dat
 def current_scores(
     session: Session, ids: Sequence[int], score_key: str, tier_key: str
 ) -> dict[int, tuple[str | None, str | None]]:
-    """The score and tier each live contact among ``ids`` holds now (API strings)."""
-    contacts = table_for(CONTACTS)
-    dialect = _dialect(session)
+    """The score and tier each contact among ``ids`` holds now (API strings). They are kept
+    in ``contact_scores`` under the score property, the tier as its label."""
+    s = ContactScore
     rows = session.execute(
-        select(
-            contacts.c.id,
-            json_text(dialect, contacts.c.custom, score_key),
-            json_text(dialect, contacts.c.custom, tier_key),
-        ).where(in_values(dialect, contacts.c.id, ids), contacts.c.archived == false())
+        select(s.contact_id, s.score, s.label).where(
+            s.score_property == score_key, in_values(_dialect(session), s.contact_id, ids)
+        )
     )
-    return {int(r[0]): (_text(r[1]), _text(r[2])) for r in rows}
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-# One statement per batch whatever its size: the new values travel as one JSON document that
-# the engine unpacks into rows and joins to the contacts by id.
-_SQLITE_WRITE = text(
-    "UPDATE contacts SET custom = json_set(coalesce(custom, '{}'), "
-    ":score_path, v.score, :tier_path, v.tier) "
-    "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS score, "
-    "json_extract(value, '$[2]') AS tier FROM json_each(:rows)) AS v "
-    "WHERE contacts.id = v.id"
-)
-_POSTGRESQL_WRITE = text(
-    "UPDATE contacts SET custom = coalesce(custom, '{}'::jsonb) || "
-    "jsonb_build_object(CAST(:score_key AS text), v.score, CAST(:tier_key AS text), v.tier) "
-    "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v(id bigint, score text, tier text) "
-    "WHERE contacts.id = v.id"
-)
+    return {int(r[0]): (format_number(r[1]), r[2]) for r in rows}
 
 
 def write_scores(
     session: Session, values: Sequence[tuple[int, str, str]], score_key: str, tier_key: str
 ) -> None:
-    """Set the score and tier of many contacts: one UPDATE per batch of ``CHUNK``."""
-    for start in range(0, len(values), CHUNK):
-        batch = values[start : start + CHUNK]
-        if _dialect(session) == "postgresql":
-            document = json.dumps([{"id": i, "score": s, "tier": t} for i, s, t in batch])
-            session.execute(
-                _POSTGRESQL_WRITE,
-                {"rows": document, "score_key": score_key, "tier_key": tier_key},
-            )
-        else:
-            document = json.dumps([[i, s, t] for i, s, t in batch])
-            session.execute(
-                _SQLITE_WRITE,
-                {
-                    "rows": document,
-                    "score_path": f'$."{score_key}"',
-                    "tier_path": f'$."{tier_key}"',
-                },
-            )
+    """Set the score and tier of many contacts (the tier is the score's label in
+    ``contact_scores``; ``crm.records.scores`` reads it as ``tier_key``)."""
+    scores_repo.write_scores(session, score_key, values)
 
 
 def add_score_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:

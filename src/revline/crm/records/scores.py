@@ -22,15 +22,22 @@ from revline.models import ContactScore
 
 PREFIX = "revline_score_"
 LABEL_SUFFIX = "_label"
+# The predictive score keeps its quartile tier as the label of its score.
+PREDICTIVE = "revline_predictive_score"
+PREDICTIVE_TIER = "revline_predictive_tier"
 
 
 def is_score_property(ot: ObjectType, name: str) -> bool:
-    return ot.name == CONTACTS.name and name.startswith(PREFIX)
+    return ot.name == CONTACTS.name and (
+        name.startswith(PREFIX) or name in (PREDICTIVE, PREDICTIVE_TIER)
+    )
 
 
 def _split(name: str) -> tuple[str, bool]:
     """The score property a name reads, and whether it is the label."""
-    if name.endswith(LABEL_SUFFIX):
+    if name == PREDICTIVE_TIER:
+        return PREDICTIVE, True
+    if name.startswith(PREFIX) and name.endswith(LABEL_SUFFIX):
         return name[: -len(LABEL_SUFFIX)], True
     return name, False
 
@@ -55,10 +62,10 @@ def attach(
     wanted = [n for n in names if is_score_property(ot, n)]
     if not wanted or not rows:
         return list(rows)
-    by_score: dict[str, list[str]] = {}
+    by_score: dict[str, list[tuple[str, bool]]] = {}
     for name in wanted:
-        score_property, _ = _split(name)
-        by_score.setdefault(score_property, []).append(name)
+        score_property, is_label = _split(name)
+        by_score.setdefault(score_property, []).append((name, is_label))
     ids = [int(r["id"]) for r in rows]
     s = ContactScore
     found: dict[int, dict[str, str]] = {}
@@ -69,12 +76,11 @@ def attach(
     )
     for contact_id, score_property, score, label in stored:
         values = found.setdefault(int(contact_id), {})
-        for name in by_score[score_property]:
-            if name.endswith(LABEL_SUFFIX) and name != score_property:
-                if label is not None:
-                    values[name] = label
-            else:
+        for name, is_label in by_score[score_property]:
+            if not is_label:
                 values[name] = format_number(score)
+            elif label is not None:
+                values[name] = label
     out: list[Any] = []
     for row in rows:
         extra = found.get(int(row["id"]))
