@@ -587,3 +587,9 @@ def test_a_model_reading_an_archived_property_is_skipped_not_failed(
         [broken, fine] = service.recompute_all(session, cause="recompute")
     assert broken.problem is not None and "tier_hint" in broken.problem
     assert fine.problem is None
+    # the explanation shows the broken model's problem instead of refusing the request
+    resp = client.get(f"/revline/v1/contacts/{a}/score")
+    assert resp.status_code == 200, resp.text
+    by_model = {r["model"]: r for r in resp.json()["results"]}
+    assert "tier_hint" in by_model["hint"]["problem"]
+    assert by_model["engagement"]["problem"] is None and by_model["engagement"]["score"] == 10

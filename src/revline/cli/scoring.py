@@ -179,6 +179,11 @@ def explain(
             console.print_json(json.dumps(results))
             return
         for r in results:
+            if r["problem"] is not None:
+                console.print(
+                    f"[red]{r['model']}: not scored:[/red] {r['problem']}", highlight=False
+                )
+                continue
             label = f" ({r['label']})" if r["label"] else ""
             console.print(f"{r['model']}: {r['score']:g}{label}", highlight=False)
             for rule in r["rules"]:

@@ -41,7 +41,15 @@ from revline.scoring.outcomes import (
     parse_outcome,
     population_statement,
 )
-from revline.scoring.rules import Definition, Matrix, Vector, invalid, rule_points, score
+from revline.scoring.rules import (
+    Definition,
+    Matrix,
+    Vector,
+    grid_label,
+    invalid,
+    rule_points,
+    score,
+)
 
 DEFAULT_MISSES = 25
 # Suggested points (``backtest_points``): the held-out share and the split's seed.
@@ -309,12 +317,7 @@ def _tiers(
         order: list[tuple[str, float | None]] = [
             (lab.label, lab.min_score) for lab in definition.labels
         ]
-        # label_of, vectorised: the highest label whose minScore the score reaches.
-        lowest_first = list(reversed(definition.labels))
-        mins = np.array([lab.min_score for lab in lowest_first], dtype=np.float64)
-        at = np.searchsorted(mins, scores, side="right") - 1
-        names = [lab.label for lab in lowest_first]
-        return [names[k] if k >= 0 else None for k in at.tolist()], order
+        return definition.labels_of(scores), order
     sides = []
     for rule in definition.rules[:2]:
         assert rule.component is not None
@@ -323,7 +326,7 @@ def _tiers(
     for i in range(len(scores)):
         first = sides[0].label_of(float(measured[i, 0]))
         second = sides[1].label_of(float(measured[i, 1]))
-        labels.append(first + second if first is not None and second is not None else None)
+        labels.append(grid_label(first, second))
     order = [(a.label + b.label, None) for a in sides[0].labels for b in sides[1].labels]
     return labels, order
 

@@ -174,14 +174,6 @@ def event_counts(
     ]
 
 
-def event_types_counted(session: Session, before: date) -> set[str]:
-    """The event types that have any daily count before ``before``."""
-    rows = session.execute(
-        select(EventDailyCount.event_type).where(EventDailyCount.day < before).distinct()
-    )
-    return {str(r[0]) for r in rows}
-
-
 def engagement_counts(
     session: Session, contact_ids: Sequence[int], types: Sequence[str], before: datetime
 ) -> list[tuple[int, str, int]]:

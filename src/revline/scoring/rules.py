@@ -133,11 +133,24 @@ class Definition:
             "associations": bool(company),
         }
 
+    def labels_of(self, scores: Vector) -> list[str | None]:
+        """:meth:`label_of` for many scores at once."""
+        lowest_first = list(reversed(self.labels))
+        mins = np.array([lab.min_score for lab in lowest_first], dtype=np.float64)
+        at = np.searchsorted(mins, scores, side="right") - 1
+        names = [lab.label for lab in lowest_first]
+        return [names[k] if k >= 0 else None for k in at.tolist()]
+
     def label_of(self, score: float) -> str | None:
         for label in self.labels:
             if score >= label.min_score:
                 return label.label
         return None
+
+
+def grid_label(first: str | None, second: str | None) -> str | None:
+    """A grid's label: its two components' labels joined (none when either has none)."""
+    return first + second if first is not None and second is not None else None
 
 
 def score_property(name: str) -> str:

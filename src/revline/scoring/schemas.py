@@ -57,6 +57,7 @@ def explanation_out(e: Explanation) -> dict[str, Any]:
         "scoreProperty": e.model.score_property,
         "score": e.score,
         "storedScore": e.stored,
+        "problem": e.problem,
         "label": e.label,
         "groups": [
             {"name": name, "points": points, "maxPoints": cap} for name, points, cap in e.groups

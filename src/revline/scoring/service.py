@@ -37,6 +37,7 @@ from revline.scoring.rules import (
     Definition,
     Rule,
     Vector,
+    grid_label,
     invalid,
     label_property,
     parse_definition,
@@ -496,25 +497,8 @@ def _labels(definition: Definition, scores: Vector, chunk: engine.Measured) -> l
     """Each contact's label: a grid's two component labels joined, else the model's label
     for the score."""
     if definition.grid:
-        return [
-            first + second if first is not None and second is not None else None
-            for first, second in chunk.component_labels
-        ]
-    if not definition.labels:
-        return [None] * len(scores)
-    # Labels are kept highest minScore first; the first one reached applies.
-    found: list[str | None] = [None] * len(scores)
-    for label in reversed(definition.labels):
-        for i in np.flatnonzero(scores >= label.min_score):
-            found[i] = label.label
-    return found
-
-
-def _label(definition: Definition, value: float, chunk: engine.Measured, i: int) -> str | None:
-    if definition.grid:
-        first, second = chunk.component_labels[i]
-        return first + second if first is not None and second is not None else None
-    return definition.label_of(value)
+        return [grid_label(first, second) for first, second in chunk.component_labels]
+    return definition.labels_of(scores)
 
 
 def _ordered(models: Sequence[ScoreModel]) -> list[ScoreModel]:
@@ -653,6 +637,8 @@ class Explanation:
     label: str | None
     groups: list[tuple[str, float, float | None]]  # name, points after cap, cap
     contributions: list[Contribution]
+    # Why the model cannot be scored now (something it reads was archived).
+    problem: str | None = None
 
 
 def _why(rule: Rule, measured: float, points: float, value: Any) -> str:
@@ -699,7 +685,10 @@ def explain(session: Session, contact_id: str, *, today: date | None = None) -> 
             session, definition, own_name=model.name, today=today, ids=[ident]
         )
         if problems:
-            invalid(problems)
+            # The model's fault, not the request's: shown, not refused.
+            message = "; ".join(p.message for p in problems)
+            out.append(Explanation(model, 0.0, None, None, [], [], problem=message))
+            continue
         chunk = next(iter(engine.measure(session, query, definition)))
         per_rule = rule_points(definition, chunk.values)[0]
         total = float(chunk.totals[0])
@@ -727,7 +716,7 @@ def explain(session: Session, contact_id: str, *, today: date | None = None) -> 
                 model,
                 total,
                 chunk.old_scores[0],
-                _label(definition, total, chunk, 0),
+                _labels(definition, chunk.totals, chunk)[0],
                 groups,
                 contributions,
             )
