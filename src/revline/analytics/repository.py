@@ -22,6 +22,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    or_,
     select,
     true,
 )
@@ -270,16 +271,20 @@ def stage_entries(
     (a later open stage, or a won stage). Stages missing from ``ranks`` never count.
 
     One ``GROUP BY`` deal over the deal's transitions into the pipeline from ``start`` on:
-    per open stage S, the first entry into S in the window, and the last entry into any stage
-    ranked above S. The deal advanced from S when that last entry is strictly later in time
-    than the first entry into S (a later entry above S exists exactly when the latest one is
-    later). Without an owner, the live check applies to the grouped deals, not to every
-    transition; with one, only the owner's live deals' transitions are read."""
+    per open stage S, the first entry into S in the window, and per rank the last entry into
+    a stage of that rank. The deal advanced from S when the last entry into some rank above
+    S is strictly later in time than the first entry into S (a later entry above S exists
+    exactly when the latest one is later). Each transition's rank is computed once, in a
+    subquery the planner keeps apart (``OFFSET 0``): folded into every aggregate, the
+    comparison of stage ids ran once per aggregate and row and cost half the statement.
+    Without an owner, the live check applies to the grouped deals, not to every transition;
+    with one, only the owner's live deals' transitions are read (their ids come from the
+    owner index alone, which holds them)."""
     t = aliased(StageTransition, name="t")
-    open_stages = [(stage, r) for stage, r in ranks.items() if r != WON_RANK]
-    if not open_stages:
+    open_ranks = sorted({r for r in ranks.values() if r != WON_RANK})
+    if not open_ranks:
         return []
-    # The rank once per row, as an integer: the aggregates below compare numbers only.
+    higher = sorted({r for r in ranks.values() if r > open_ranks[0]})
     transitions = select(
         t.deal_id,
         t.changed_at,
@@ -289,21 +294,32 @@ def stage_entries(
         # One owner's deals are a small share of the pipeline: only their transitions are
         # grouped (a hashed semi-join), not every deal's.
         transitions = transitions.where(t.deal_id.in_(select(Deal.id).where(*_live(owner_id))))
-    rows = transitions.subquery("rows")
+    rows = transitions.offset(0).subquery("rows")
     columns: list[Any] = [rows.c.deal_id.label("deal_id")]
-    for i, (_, r) in enumerate(open_stages):
-        first = case((and_(rows.c.rank == r, rows.c.changed_at < end), rows.c.changed_at))
-        columns.append(func.min(first).label(f"first_{i}"))
-        columns.append(func.max(case((rows.c.rank > r, rows.c.changed_at))).label(f"above_{i}"))
+    for r in open_ranks:
+        in_window = and_(rows.c.rank == r, rows.c.changed_at < end)
+        columns.append(func.min(case((in_window, rows.c.changed_at))).label(f"first_{r}"))
+    for r in higher:
+        columns.append(func.max(case((rows.c.rank == r, rows.c.changed_at))).label(f"last_{r}"))
     per_deal = select(*columns).group_by(rows.c.deal_id).subquery("per_deal")
     totals: list[Any] = []
-    for i in range(len(open_stages)):
-        first_at, above = per_deal.c[f"first_{i}"], per_deal.c[f"above_{i}"]
+    for r in open_ranks:
+        first_at = per_deal.c[f"first_{r}"]
+        # NULL comparisons (a rank never entered) are unknown, so never count as moving on.
+        above = [per_deal.c[f"last_{h}"] > first_at for h in higher if h > r]
+        moved_on = or_(*above) if above else false()
         totals.append(func.count(first_at))
-        totals.append(func.sum(case((and_(first_at.is_not(None), above > first_at), 1), else_=0)))
-    row = session.execute(select(*totals).where(_deal_is(per_deal.c.deal_id, owner_id))).one()
+        totals.append(func.sum(case((moved_on, 1), else_=0)))
+    report = select(*totals)
+    if owner_id is None:
+        report = report.where(_deal_is(per_deal.c.deal_id, None))
+    row = session.execute(report).one()
+    by_rank = {r: i for i, r in enumerate(open_ranks)}
     found = []
-    for i, (stage, _) in enumerate(open_stages):
+    for stage, r in ranks.items():
+        if r == WON_RANK:
+            continue
+        i = by_rank[r]
         entered = _n(row[2 * i])
         if entered:
             found.append(StageEntries(stage, entered, _n(row[2 * i + 1])))

@@ -3,6 +3,7 @@ custom properties live in the ``custom`` JSON document (see docs/architecture.md
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -14,15 +15,17 @@ from revline.kit.db import Base, JSONDocument, Number, UTCDateTime
 from revline.models._columns import BigId
 
 
-def _live(name: str, *columns: str) -> Index:
+def _live(name: str, *columns: str, include: Sequence[str] = ()) -> Index:
     """A list-view index over live records only. Searches and lists always ask for live
     records (``archived = false``), so the index can answer counts and sorted pages on its
-    own, without visiting the table, and archived rows never take room in it."""
+    own, without visiting the table, and archived rows never take room in it. ``include``
+    adds payload columns on PostgreSQL (SQLite's indexes always carry the row id)."""
     return Index(
         name,
         *columns,
         sqlite_where=text("archived = 0"),
         postgresql_where=text("archived = false"),
+        postgresql_include=list(include),
     )
 
 
@@ -180,7 +183,9 @@ class Deal(RecordColumns, Base):
     __table_args__ = (
         _archived_ids("deals"),
         _live("ix_deals_pipeline_stage_close", "pipeline", "dealstage", "closedate"),
-        _live("ix_deals_owner_close", "hubspot_owner_id", "closedate"),
+        # Carries the id: an owner's live deals (pipeline health per owner) from the index
+        # alone.
+        _live("ix_deals_owner_close", "hubspot_owner_id", "closedate", include=["id"]),
         _live("ix_deals_closedate", "closedate"),
         # Over every deal, archived too: the forecast's win-rate cache fingerprints the deals
         # closed in its lookback window (count, ids, update times, archived ids) from this

@@ -49,6 +49,9 @@ def run_side_by_side(session: Session, reads: Sequence[Callable[[Session], Any]]
                 # Must be the transaction's first statement; the id was checked above.
                 conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
                 conn.exec_driver_sql(f"SET LOCAL work_mem = '{_REPORT_WORK_MEM}'")
+                # The statements already share the cores; workers of their own would only
+                # add processes to start and gather.
+                conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
                 with Session(bind=conn) as side:
                     return read(side)
 
