@@ -205,6 +205,15 @@ DEAL_STAGE = Picker(
     ]
 )
 CURRENCY = Picker([("USD", 68), ("EUR", 22), ("GBP", 10)])
+# Rates for the non-home currencies, in force before the first generated date: a deal's
+# amount in home currency needs one (US dollars are the home currency).
+EXCHANGE_RATES = [
+    {"currency": "EUR", "effectiveFrom": "2000-01-01", "rate": "0.92"},
+    {"currency": "GBP", "effectiveFrom": "2000-01-01", "rate": "0.79"},
+]
+# Closing lost asks for a reason (the stage's rule); picked from the amount's cents so that
+# the random stream, and with it every other generated value, stays as it was.
+LOST_REASONS = ("PRICE", "COMPETITOR", "NO_DECISION", "TIMING", "MISSING_FEATURE", "BUDGET")
 DEAL_TYPE = Picker([("newbusiness", 70), ("existingbusiness", 30)])
 PRIORITY = Picker([("low", 40), ("medium", 45), ("high", 15)])
 JOB_TITLES = (
@@ -528,6 +537,9 @@ def deal_input(
                 "hs_priority": d.priority,
                 "hubspot_owner_id": owner_value(owner_ids, d.owner_slot),
                 "createdate": iso_ms(d.created_ms),
+                "closed_lost_reason": LOST_REASONS[int(d.amount.replace(".", "")) % 6]
+                if d.stage == "closedlost"
+                else None,
             }
         ),
         "associations": [link(company_ids[d.company], 5), link(contact_ids[d.contact], 3)],
@@ -1709,6 +1721,12 @@ def switch_off_lifecycle_sync(base_url: str, token: str) -> Json:
         return {"available": True, "settings": response.json()}
 
 
+def load_exchange_rates(base_url: str, token: str) -> None:
+    with api_client(base_url, token) as client:
+        response = client.post("/revline/v1/exchange-rates", json={"inputs": EXCHANGE_RATES})
+        response.raise_for_status()
+
+
 def owner_ids_from_api(base_url: str, token: str) -> list[int]:
     with api_client(base_url, token) as client:
         response = client.get("/crm/v3/owners", params={"limit": "100"})
@@ -1757,6 +1775,7 @@ def run_engine(
         if missing:
             raise RuntimeError(f"endpoints not available yet: {missing}")
         owner_ids = owner_ids_from_api(server.base_url, token)
+        load_exchange_rates(server.base_url, token)
         out["lifecycle_sync"] = switch_off_lifecycle_sync(server.base_url, token)
 
         # Raw baseline first, while the server is idle: the same contact rows, same engine.
