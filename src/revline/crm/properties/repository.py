@@ -9,7 +9,11 @@ from sqlalchemy.orm import Session
 
 from revline.kit.db.dialect import json_has_key
 from revline.models import CatalogRevision, PropertyDefinition, PropertyGroup, PropertyHistory
+from revline.models.pipelines import Pipeline, PipelineStage
 from revline.models.records import RECORD_MODELS
+from revline.models.routing import RoutingRule
+from revline.models.scoring import ScoreModel
+from revline.models.segments import Segment
 
 
 def catalog_revision(session: Session, name: str) -> int:
@@ -119,3 +123,63 @@ def history_for(
             PropertyHistory.id.desc(),
         )
     ).all()
+
+
+# --- what reads a property ------------------------------------------------------------------
+
+# Routing rules on contacts name their primary company's properties with this prefix.
+_COMPANY_PREFIX = "company."
+
+
+def property_users(session: Session, object_type: str, name: str) -> list[tuple[str, str, str]]:
+    """What still reads the property ``name`` of ``object_type``, as (kind, id, name) triples:
+    live dynamic segments and live score models (from the ``dependencies`` they store:
+    ``properties`` are contact properties, ``companyProperties`` those of the contact's
+    primary company), routing rules (a condition's ``propertyName``; ``company.<name>`` on
+    a contact rule), and live pipeline stages that require it. These are few rows, read
+    whole and checked here."""
+    found: list[tuple[str, str, str]] = []
+    key = {"contacts": "properties", "companies": "companyProperties"}.get(object_type)
+    if key is not None:
+        segments = session.execute(
+            select(Segment.id, Segment.name, Segment.dependencies)
+            .where(Segment.archived.is_(False))
+            .order_by(Segment.id)
+        )
+        found += [
+            ("segment", str(i), n) for i, n, deps in segments if name in (deps or {}).get(key, [])
+        ]
+        models = session.execute(
+            select(ScoreModel.name, ScoreModel.label, ScoreModel.dependencies)
+            .where(ScoreModel.archived.is_(False))
+            .order_by(ScoreModel.name)
+        )
+        found += [
+            ("scoreModel", n, label)
+            for n, label, deps in models
+            if name in (deps or {}).get(key, [])
+        ]
+    wanted = {(object_type, name)}
+    if object_type == "companies":
+        wanted.add(("contacts", _COMPANY_PREFIX + name))
+    rules = session.execute(
+        select(RoutingRule.id, RoutingRule.name, RoutingRule.object_type, RoutingRule.conditions)
+        .order_by(RoutingRule.id)
+    )
+    found += [
+        ("routingRule", str(i), n)
+        for i, n, ot, conditions in rules
+        if any((ot, c.get("propertyName")) in wanted for c in conditions or [])
+    ]
+    stages = session.execute(
+        select(PipelineStage.id, PipelineStage.label, PipelineStage.required_properties)
+        .join(Pipeline, Pipeline.id == PipelineStage.pipeline_id)
+        .where(
+            Pipeline.object_type == object_type,
+            Pipeline.archived.is_(False),
+            PipelineStage.archived.is_(False),
+        )
+        .order_by(PipelineStage.pipeline_id, PipelineStage.display_order)
+    )
+    found += [("pipelineStage", i, label) for i, label, req in stages if name in (req or [])]
+    return found

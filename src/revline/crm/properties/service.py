@@ -556,11 +556,45 @@ def archive_property(session: Session, ot: ObjectType, name: str) -> None:
                 )
             ],
         )
+    _refuse_if_in_use(session, ot, name)
     row.archived = True
     row.archived_at = utcnow()
     row.updated_at = row.archived_at
     _definitions_changed(session)
     session.flush()
+
+
+_USER_KINDS = {
+    "segment": "segment",
+    "scoreModel": "score model",
+    "routingRule": "routing rule",
+    "pipelineStage": "pipeline stage",
+}
+
+
+def _refuse_if_in_use(session: Session, ot: ObjectType, name: str) -> None:
+    """A property that segments, score models, routing rules or stage requirements still
+    read cannot be archived: they would stop working (or, for a stage, refuse every deal)
+    without anyone being told. The 409 names each of them, so they can be changed first."""
+    users = repo.property_users(session, ot.name, name)
+    if not users:
+        return
+    listed = ", ".join(f"{_USER_KINDS[kind]} '{label}' ({ident})" for kind, ident, label in users)
+    context: dict[str, list[str]] = {"propertyName": [name]}
+    for kind, ident, _ in users:
+        context.setdefault(f"{kind}Ids", []).append(ident)
+    raise Conflict(
+        f"Property '{name}' is still used by {listed}; change or archive them first",
+        errors=[
+            ErrorDetail(
+                f"used by {_USER_KINDS[kind]} '{label}'",
+                "PROPERTY_IN_USE",
+                {"propertyName": [name], f"{kind}Id": [ident]},
+            )
+            for kind, ident, label in users
+        ],
+        context=context,
+    )
 
 
 # --- groups -----------------------------------------------------------------------------
