@@ -4,14 +4,15 @@ set-based reads the sync rules need."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, false, func, select, update
+from sqlalchemy import Table, and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from revline.crm.object_types import ObjectType
 from revline.crm.records import repository as records_repo
-from revline.kit.db.dialect import insert_many, json_with_key
+from revline.kit.db.dialect import insert_many, json_text, json_with_key
 from revline.models import Association, LifecycleChange
 
 # Ids per IN (...) list: far below every engine's bound-parameter limit.
@@ -76,18 +77,28 @@ def count_by(session: Session, ot: ObjectType, column: str) -> dict[str | None, 
 
 
 def set_document_key_where(
-    session: Session, ot: ObjectType, column: str, value: str, key: str, new: str | None
-) -> int:
-    """Set one custom-document key on every record whose ``column`` equals ``value``, in one
-    statement. Returns the rows changed."""
+    session: Session,
+    ot: ObjectType,
+    column: str,
+    value: str,
+    key: str,
+    new: str | None,
+    at: datetime,
+) -> list[int]:
+    """Set one custom-document key on every live record whose ``column`` equals ``value`` and
+    whose key holds something else, in one statement; ``updated_at`` becomes ``at``. Returns
+    the ids of the rows changed."""
     table = records_repo.table_for(ot)
     dialect = session.get_bind().dialect.name
+    held = json_text(dialect, table.c.custom, key)
+    differs = held.is_(None) if new is None else or_(held.is_(None), held != new)
     result = session.execute(
         update(table)
-        .where(table.c[column] == value)
-        .values(custom=json_with_key(dialect, table.c.custom, key, new))
+        .where(table.c[column] == value, table.c.archived == false(), differs)
+        .values(custom=json_with_key(dialect, table.c.custom, key, new), updated_at=at)
+        .returning(table.c.id)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return [int(i) for i in result.scalars()]
 
 
 def changes_of(

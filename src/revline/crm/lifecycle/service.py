@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from revline.crm import signals
 from revline.crm.lifecycle import lead_status, stages
 from revline.crm.lifecycle import repository as repo
 from revline.crm.object_types import CONTACTS, ObjectType
@@ -16,6 +17,7 @@ from revline.crm.properties.builtins import LEAD_STATUS_GROUPS
 from revline.crm.records import repository as records_repo
 from revline.errors import ErrorDetail, NotFound, ValidationError
 from revline.kit.pagination import parse_after, parse_id
+from revline.kit.time import utcnow
 
 MAX_PAGE = 100
 
@@ -121,11 +123,39 @@ def _archived_exists(session: Session, ot: ObjectType, ident: int) -> bool:
     return bool(records_repo.rows_by_id(session, ot, [ident], archived=True))
 
 
+# Contacts per history insert and per re-evaluation job when a status changes group.
+_REGROUP_CHUNK = 10_000
+
+
 def regroup_contacts(session: Session, status: str, group: str) -> int:
-    """After a status moved to another group: update the group of every contact holding it."""
-    return repo.set_document_key_where(
-        session, CONTACTS, lead_status.PROPERTY, status, lead_status.GROUP_PROPERTY, group
+    """After a status moved to another group: update the group of every live contact holding
+    it, as any calculated value changes: a history row per contact (source ``CALCULATED``)
+    and a re-evaluation of the segments and scores that read the group. Returns how many
+    contacts changed."""
+    at = utcnow()
+    ids = repo.set_document_key_where(
+        session, CONTACTS, lead_status.PROPERTY, status, lead_status.GROUP_PROPERTY, group, at
     )
+    for start in range(0, len(ids), _REGROUP_CHUNK):
+        chunk = ids[start : start + _REGROUP_CHUNK]
+        records_repo.insert_history(
+            session,
+            [
+                {
+                    "object_type": CONTACTS.name,
+                    "record_id": ident,
+                    "name": lead_status.GROUP_PROPERTY,
+                    "value": group,
+                    "changed_at": at,
+                    "source_type": "CALCULATED",
+                    "source_id": f"lead-status:{status}",
+                    "updated_by_user_id": None,
+                }
+                for ident in chunk
+            ],
+        )
+        signals.contacts_changed(session, ids=chunk, properties=[lead_status.GROUP_PROPERTY])
+    return len(ids)
 
 
 def update_lead_status(

@@ -163,8 +163,9 @@ def property_users(session: Session, object_type: str, name: str) -> list[tuple[
     if object_type == "companies":
         wanted.add(("contacts", _COMPANY_PREFIX + name))
     rules = session.execute(
-        select(RoutingRule.id, RoutingRule.name, RoutingRule.object_type, RoutingRule.conditions)
-        .order_by(RoutingRule.id)
+        select(
+            RoutingRule.id, RoutingRule.name, RoutingRule.object_type, RoutingRule.conditions
+        ).order_by(RoutingRule.id)
     )
     found += [
         ("routingRule", str(i), n)
