@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from starlette.testclient import TestClient
 
+from revline.crm.properties import repository as properties_repo
 from revline.kit.db import Database
 from revline.scoring import service
 from tests.cli_support import run
@@ -571,7 +572,15 @@ def test_a_model_reading_an_archived_property_is_skipped_not_failed(
         },
     )
     model(client, ENGAGEMENT)
-    assert client.delete("/crm/v3/properties/contacts/tier_hint").status_code == 204
+    # The API refuses to archive a property a model reads; a database where it happened
+    # anyway (the refusal came later) must still not fail the jobs.
+    assert client.delete("/crm/v3/properties/contacts/tier_hint").status_code == 409
+    with database.unit_of_work() as session:
+        session.execute(
+            text("UPDATE property_definitions SET archived = :yes WHERE name = 'tier_hint'"),
+            {"yes": True},
+        )
+        properties_repo.bump_catalog_revision(session, "property_catalog")
     track(database, a, "form_submitted", [today()], form_id="demo")
     client.patch(f"/crm/v3/objects/contacts/{a}", json={"properties": {"firstname": "A"}})
     work(database)
