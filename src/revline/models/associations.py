@@ -35,7 +35,8 @@ class Association(Base):
             "type_id",
             name="uq_associations_edge",
         ),
-        Index("ix_associations_from", "from_type", "from_id", "to_type", "to_id"),
+        # Its leading columns (from_type, from_id, to_type, to_id) serve every read: no
+        # second index of them (migration 0021 dropped it).
     )
 
 
