@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from revline.auth import service as auth_service
 from revline.auth.service import Principal
@@ -29,16 +29,22 @@ from revline.errors import (
     encodable,
 )
 from revline.errors import ValidationError as RevlineValidationError
+from revline.kit import correlation
 from revline.kit.db import Database
 from revline.logging import log_event
 
 logger = logging.getLogger("revline.api")
 
+# Every answer carries the request's correlation id (errors also hold it in their body).
+CORRELATION_HEADER = b"x-revline-correlation-id"
+
 
 class PathQuirksMiddleware:
     """Accept the paths HubSpot clients send: a leading ``//`` and an optional trailing ``/``.
 
-    The path is normalised before routing, so no redirect is ever answered.
+    The path is normalised before routing, so no redirect is ever answered. Each request also
+    gets its correlation id here: kept in the request state, current while it is handled (so
+    the jobs it enqueues carry it) and answered in the ``X-Revline-Correlation-Id`` header.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -55,7 +61,19 @@ class PathQuirksMiddleware:
                 scope["path"] = clean
                 scope["raw_path"] = clean.encode()
             scope.setdefault("state", {})
-            scope["state"]["correlation_id"] = str(uuid.uuid4())
+            cid = str(uuid.uuid4())
+            scope["state"]["correlation_id"] = cid
+
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", []))
+                    headers.append((CORRELATION_HEADER, cid.encode()))
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            with correlation.bound(cid):
+                await self.app(scope, receive, send_with_id)
+            return
         await self.app(scope, receive, send)
 
 

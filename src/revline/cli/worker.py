@@ -119,6 +119,8 @@ def show(job_id: int, database_url: DatabaseUrl = None) -> None:
         console.print(f"payload: {job.payload}", soft_wrap=True, markup=False)
         if job.unique_key:
             console.print(f"unique key: {job.unique_key}", markup=False)
+        if job.correlation_id:
+            console.print(f"correlation id: {job.correlation_id}", markup=False)
         if job.last_error:
             console.print(job.last_error, markup=False, soft_wrap=True)
 

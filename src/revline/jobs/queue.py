@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from revline.errors import Conflict, NotFound, ValidationError
 from revline.jobs import repository
 from revline.jobs.repository import DONE, FAILED, QUEUED, RUNNING, STATUSES
+from revline.kit import correlation
 from revline.kit.time import utcnow
 from revline.logging import log_event
 from revline.models.jobs import Job
@@ -71,6 +72,7 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempt: int
     max_attempts: int
+    correlation_id: str | None = None
 
 
 class LeaseLost(Exception):
@@ -115,6 +117,7 @@ def enqueue(
         attempts=0,
         max_attempts=max_attempts,
         unique_key=unique_key,
+        correlation_id=correlation.current(),
         created_at=now,
     )
     session.add(job)
@@ -176,6 +179,7 @@ def claim_due(
                 payload=dict(job.payload),
                 attempt=job.attempts,
                 max_attempts=job.max_attempts,
+                correlation_id=job.correlation_id,
             )
         )
     session.flush()

@@ -29,6 +29,8 @@ class Job(Base):
     locked_by: Mapped[str | None] = mapped_column(String(128))
     # Enqueueing a job whose key is already queued or running adds nothing.
     unique_key: Mapped[str | None] = mapped_column(String(255))
+    # The request (or job) that enqueued it, when there was one: log lines lead back to it.
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

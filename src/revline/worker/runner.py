@@ -19,6 +19,7 @@ from revline.jobs import queue
 from revline.jobs.queue import ClaimedJob, LeaseLost
 from revline.jobs.registry import handler_for, schedules
 from revline.jobs.schedules import enqueue_due_schedules
+from revline.kit import correlation
 from revline.kit.db import Database
 from revline.logging import log_event
 from revline.worker.tasks_index import TASK_MODULES
@@ -92,6 +93,22 @@ def run_job(db: Database, job: ClaimedJob, *, worker_id: str, now: datetime | No
         "attempt": job.attempt,
         "worker": worker_id,
     }
+    if job.correlation_id:
+        context["correlation_id"] = job.correlation_id
+    with correlation.bound(job.correlation_id):
+        return _run_claimed(db, job, context, worker_id=worker_id, now=now, started=started)
+
+
+def _run_claimed(
+    db: Database,
+    job: ClaimedJob,
+    context: dict[str, Any],
+    *,
+    worker_id: str,
+    now: datetime | None,
+    started: float,
+) -> bool:
+    """:func:`run_job` with the job's correlation id current (jobs it enqueues inherit it)."""
     try:
         handler = handler_for(job.kind)
         if handler is None:
