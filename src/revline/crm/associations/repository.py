@@ -2,9 +2,8 @@
 
 Every link is two rows, one per direction, so each read below is a lookup on the leading
 columns (from_type, from_id, to_type, to_id) of the unique index ``uq_associations_edge``;
-writes that touch "the edges
-pointing at a record" first read that record's own edges and then address each mirror row
-by its ``from`` side, which keeps them on the same index.
+writes that touch "the edges pointing at a record" first read that record's own edges and
+then address each mirror row by its ``from`` side, which keeps them on the same index.
 """
 
 from __future__ import annotations
